@@ -1,0 +1,30 @@
+# One-command entry points. `make test` and `make demo` bootstrap .venv from the repo's own files.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+EXTRAS := export,cluster,bench,dev
+
+.PHONY: venv test lint demo clean
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy onnx_export plugin_bridge search_cluster rescore_cli
+
+test: $(STAMP)
+	$(MAKE) lint
+	$(PY) -m pytest -q -rs
+
+demo: $(STAMP)
+	bash scripts/demo.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,7 @@
+"""Placeholder until wired."""
+import click
+
+
+@click.group()
+def cli() -> None:
+    """rescore-bridge."""
