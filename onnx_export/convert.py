@@ -1,0 +1,114 @@
+"""PyTorch -> ONNX graph variants, using optimum's exporter, optimizer and quantizer.
+
+Each function writes one variant into the staging folder and returns its file name; none of them
+judge quality (the fidelity gate does that), so a variant here is only a candidate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .config import ExportConfig, Task
+from .errors import ExportError
+
+FP32_FILE = "model.onnx"
+OPTIMIZED_FILE = "model_optimized.onnx"
+INT8_FILE = "model_int8.onnx"
+FP16_FILE = "model_fp16.onnx"
+
+_OPTIMUM_TASK: dict[Task, str] = {"cross-encoder": "text-classification", "embedding": "feature-extraction"}
+_LEVELS = {"O1": 1, "O2": 2, "O3": 2}
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """optimum and torch.onnx print pages of tracer warnings that say nothing actionable to our users."""
+    logging.getLogger("optimum").setLevel(logging.ERROR)
+    logging.getLogger("transformers").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink):
+            yield
+
+
+def export_fp32(model: Any, tokenizer: Any, config: ExportConfig, staging: Path) -> str:
+    """Trace the PyTorch model to ONNX with dynamic batch and sequence axes; writes tokenizer files too."""
+    from optimum.exporters.onnx import onnx_export_from_model
+
+    try:
+        with _quiet():
+            onnx_export_from_model(
+                model,
+                output=staging,
+                opset=config.opset,
+                task=_OPTIMUM_TASK[config.task],
+                do_validation=False,
+                preprocessors=[tokenizer],
+            )
+    except (ValueError, KeyError, NotImplementedError) as exc:
+        raise ExportError(f"optimum cannot export this model to ONNX: {exc}") from exc
+    if not (staging / FP32_FILE).is_file():
+        raise ExportError("ONNX export produced no model.onnx")
+    return FP32_FILE
+
+
+def optimize(config: ExportConfig, staging: Path, for_gpu_fp16: bool = False) -> str:
+    """Fuse attention / layer-norm / GELU subgraphs with onnxruntime's transformer optimizer."""
+    from optimum.onnxruntime import ORTOptimizer, OptimizationConfig
+
+    level = config.optimization or "O2"
+    optimization = OptimizationConfig(
+        optimization_level=_LEVELS[level],
+        enable_gelu_approximation=level == "O3",
+        optimize_for_gpu=for_gpu_fp16,
+        fp16=for_gpu_fp16,
+    )
+    suffix = "fp16_tmp" if for_gpu_fp16 else "optimized_tmp"
+    with _quiet():
+        optimizer = ORTOptimizer.from_pretrained(staging, file_names=[FP32_FILE])
+        optimizer.optimize(optimization_config=optimization, save_dir=staging, file_suffix=suffix)
+    produced = staging / f"model_{suffix}.onnx"
+    target = FP16_FILE if for_gpu_fp16 else OPTIMIZED_FILE
+    produced.replace(staging / target)
+    return target
+
+
+def quantize_int8(config: ExportConfig, staging: Path, source_file: str) -> str:
+    """Dynamic int8: weights quantized offline (per channel by default), activations at run time.
+
+    Per-channel weights keep far more ranking quality than per-tensor on small cross-encoders; nodes can
+    be left in fp32 (e.g. the classifier) when the gate shows they are sensitive.
+    """
+    from optimum.onnxruntime import AutoQuantizationConfig, ORTQuantizer
+
+    preset = getattr(AutoQuantizationConfig, config.quant_arch)
+    kwargs: dict[str, Any] = {"is_static": False, "per_channel": config.quant_per_channel}
+    if config.quant_exclude_nodes:
+        kwargs["nodes_to_exclude"] = list(config.quant_exclude_nodes)
+    qconfig = preset(**kwargs)
+    with _quiet():
+        quantizer = ORTQuantizer.from_pretrained(staging, file_name=source_file)
+        quantizer.quantize(quantization_config=qconfig, save_dir=staging, file_suffix="int8_tmp")
+    stem = Path(source_file).stem
+    produced = staging / f"{stem}_int8_tmp.onnx"
+    produced.replace(staging / INT8_FILE)
+    return INT8_FILE
+
+
+def quantization_settings(config: ExportConfig) -> dict[str, Any]:
+    """What the manifest records about int8 so a user can reproduce or question it."""
+    return {
+        "mode": config.quantization,
+        "arch_preset": config.quant_arch,
+        "per_channel": config.quant_per_channel,
+        "weights": "int8 (symmetric)",
+        "activations": "uint8, dynamic range at run time",
+        "excluded_nodes": list(config.quant_exclude_nodes),
+    }

@@ -1,0 +1,67 @@
+"""`rescore-bridge score` and `rescore-bridge serve`: the artifact from the shell, and the bridge."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from rescore_cli.errors import CliError
+
+from .errors import BridgeError
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[str, list[str]]]:
+    try:
+        handle = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CliError(f"{path} line {number}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(record, dict) or not isinstance(record.get("query"), str) \
+                    or not isinstance(record.get("documents"), list):
+                raise CliError(f"{path} line {number}: expected {{\"query\": str, \"documents\": [str, ...]}}")
+            yield record["query"], record["documents"]
+
+
+@click.command()
+@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path), help="Artifact folder.")
+@click.option("--query", default=None, help="Query text (documents follow as arguments).")
+@click.option("--input", "input_file", type=click.Path(path_type=Path), default=None,
+              help="jsonl of {query, documents}; '-' for stdin.")
+@click.option("--variant", default=None, help="Artifact variant (default: the manifest's).")
+@click.option("--activation", type=click.Choice(["sigmoid", "none"]), default=None, help="Default: manifest's.")
+@click.option("--chunking", is_flag=True, help="Score long documents chunk by chunk (max aggregation).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.argument("documents", nargs=-1)
+def score(model_dir: Path, query: str | None, input_file: Path | None, variant: str | None, activation: str | None,
+          chunking: bool, as_json: bool, documents: tuple[str, ...]) -> None:
+    """Score DOCUMENTS against --query (or every line of --input) with an exported artifact."""
+    from .reranker import Reranker
+
+    if (query is None) == (input_file is None):
+        raise CliError("give either --query with documents, or --input FILE")
+    if query is not None and not documents:
+        raise CliError("--query needs at least one document argument")
+    try:
+        reranker = Reranker(model_dir, variant=variant, activation=activation)  # type: ignore[arg-type]
+        groups = [(query, list(documents))] if query is not None else _read_jsonl(input_file)  # type: ignore[arg-type]
+        for group_query, group_docs in groups:
+            detail = reranker.score_detailed(group_query, group_docs, chunking=chunking)
+            if as_json:
+                click.echo(json.dumps({"query": group_query, "scores": detail.scores, "truncated": detail.truncated}))
+                continue
+            for document, value, cut in zip(group_docs, detail.scores, detail.truncated, strict=True):
+                flag = " [truncated]" if cut else ""
+                click.echo(f"{value:.6f}\t{document[:80]}{flag}")
+    except BridgeError as exc:
+        raise CliError(str(exc)) from exc

@@ -1,0 +1,136 @@
+"""Query/document pair encoding with the Rust `tokenizers` library, the same way the model was trained.
+
+Pairs are encoded as `[CLS] query [SEP] document [SEP]` with `only_second` truncation, so a long
+document loses its tail, never the query. When chunking is asked for, the tokenizer's own overflow
+windows (with stride) become extra pairs, one per chunk, all carrying the full query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Encoding, Tokenizer
+
+from .errors import ArtifactError, InputError
+
+# Room left for the document: [CLS] q [SEP] d [SEP] needs 3 special tokens, and a chunk needs some text.
+_MIN_DOCUMENT_TOKENS = 8
+
+
+@dataclass(frozen=True)
+class EncodedPair:
+    """One model input row (no padding yet): token ids and segment ids of query + one document chunk."""
+
+    input_ids: np.ndarray
+    type_ids: np.ndarray
+    document: int
+    chunk: int
+
+    @property
+    def length(self) -> int:
+        return int(self.input_ids.shape[0])
+
+
+@dataclass(frozen=True)
+class EncodedRequest:
+    """All rows for one query and its documents, plus what happened to each document's length."""
+
+    pairs: list[EncodedPair]
+    chunks_per_document: list[int]
+    truncated: list[bool]
+
+
+class PairTokenizer:
+    """Turns (query, documents) into model rows; thread-safe for concurrent encode calls."""
+
+    def __init__(self, tokenizer_file: Path, max_length: int, stride: int = 32) -> None:
+        try:
+            tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        except Exception as exc:
+            raise ArtifactError(f"cannot load tokenizer {tokenizer_file}: {exc}") from exc
+        tokenizer.no_padding()
+        self._query_tokenizer = Tokenizer.from_str(tokenizer.to_str())
+        self._query_tokenizer.no_truncation()
+        self._query_tokenizer.no_padding()
+        self.max_length = max_length
+        self.stride = stride
+        self.max_query_tokens = max_length - 3 - _MIN_DOCUMENT_TOKENS
+        if self.max_query_tokens < 1:
+            raise ArtifactError(f"max_length {max_length} leaves no room for a query and a document")
+        self._truncating = tokenizer
+        self._truncating.enable_truncation(max_length, strategy="only_second")
+        self._chunking = Tokenizer.from_str(tokenizer.to_str())
+        self._chunking.enable_truncation(max_length, stride=stride, strategy="only_second")
+        pad_id = tokenizer.token_to_id("[PAD]")
+        if pad_id is None:
+            pad_id = tokenizer.token_to_id("<pad>")
+        self.pad_id = int(pad_id) if pad_id is not None else 0
+
+    def query_length(self, query: str) -> int:
+        return len(self._query_tokenizer.encode(query, add_special_tokens=False).ids)
+
+    def check_query(self, query: str) -> None:
+        """Refuse a query that cannot fit beside any document, instead of silently cutting it."""
+        tokens = self.query_length(query)
+        if tokens > self.max_query_tokens:
+            raise InputError(
+                f"query is {tokens} tokens; this model allows at most {self.max_query_tokens} query tokens "
+                f"(max length {self.max_length})"
+            )
+
+    def encode(
+        self, query: str, documents: list[str], chunking: bool = False, max_chunks: int = 16
+    ) -> EncodedRequest:
+        """Rows for every document; with chunking, at most `max_chunks` windows each (the rest is flagged)."""
+        self.check_query(query)
+        tokenizer = self._chunking if chunking else self._truncating
+        encodings = tokenizer.encode_batch([(query, document) for document in documents])
+        pairs: list[EncodedPair] = []
+        chunk_counts: list[int] = []
+        truncated: list[bool] = []
+        for index, encoding in enumerate(encodings):
+            windows: list[Encoding] = [encoding, *encoding.overflowing] if chunking else [encoding]
+            cut = len(windows) > max_chunks
+            windows = windows[:max_chunks]
+            for chunk, window in enumerate(windows):
+                pairs.append(
+                    EncodedPair(
+                        input_ids=np.asarray(window.ids, dtype=np.int64),
+                        type_ids=np.asarray(window.type_ids, dtype=np.int64),
+                        document=index,
+                        chunk=chunk,
+                    )
+                )
+            chunk_counts.append(len(windows))
+            truncated.append(cut if chunking else bool(encoding.overflowing))
+        return EncodedRequest(pairs=pairs, chunks_per_document=chunk_counts, truncated=truncated)
+
+    def encode_texts(self, texts: list[str]) -> list[EncodedPair]:
+        """Single-text rows (for embedding models), truncated to max length."""
+        encodings = self._truncating.encode_batch(texts)
+        return [
+            EncodedPair(
+                input_ids=np.asarray(e.ids, dtype=np.int64),
+                type_ids=np.asarray(e.type_ids, dtype=np.int64),
+                document=i,
+                chunk=0,
+            )
+            for i, e in enumerate(encodings)
+        ]
+
+
+def pad_batch(pairs: list[EncodedPair], pad_id: int) -> dict[str, np.ndarray]:
+    """Right-pad rows to the longest one; callers sort by length first so padding stays small."""
+    width = max(pair.length for pair in pairs)
+    count = len(pairs)
+    input_ids = np.full((count, width), pad_id, dtype=np.int64)
+    attention = np.zeros((count, width), dtype=np.int64)
+    type_ids = np.zeros((count, width), dtype=np.int64)
+    for row, pair in enumerate(pairs):
+        n = pair.length
+        input_ids[row, :n] = pair.input_ids
+        attention[row, :n] = 1
+        type_ids[row, :n] = pair.type_ids
+    return {"input_ids": input_ids, "attention_mask": attention, "token_type_ids": type_ids}

@@ -1,0 +1,1 @@
+"""OpenSearch and plugin integration tests (real processes over HTTP)."""
