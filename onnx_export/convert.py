@@ -61,7 +61,7 @@ def export_fp32(model: Any, tokenizer: Any, config: ExportConfig, staging: Path)
 
 def optimize(config: ExportConfig, staging: Path, for_gpu_fp16: bool = False) -> str:
     """Fuse attention / layer-norm / GELU subgraphs with onnxruntime's transformer optimizer."""
-    from optimum.onnxruntime import ORTOptimizer, OptimizationConfig
+    from optimum.onnxruntime import OptimizationConfig, ORTOptimizer
 
     level = config.optimization or "O2"
     optimization = OptimizationConfig(

@@ -84,8 +84,9 @@ def _build_variants(config: ExportConfig, model: Any, tokenizer: Any, staging: P
     return variants
 
 
-def _gate(config: ExportConfig, model: Any, tokenizer: Any, staging: Path, variants: dict[str, str],
-          say: Progress) -> tuple[dict[str, VariantFidelity], dict[str, Any]]:
+def _gate(
+    config: ExportConfig, model: Any, tokenizer: Any, staging: Path, variants: dict[str, str], say: Progress
+) -> tuple[dict[str, VariantFidelity], dict[str, Any]]:
     calibration = load_calibration(config.calibration_file)
     say(f"fidelity gate: scoring {calibration.pair_count} calibration pairs with the PyTorch model")
     reference = torch_reference(model, tokenizer, calibration, config.task, config.max_length)
@@ -93,17 +94,25 @@ def _gate(config: ExportConfig, model: Any, tokenizer: Any, staging: Path, varia
     for name, file in variants.items():
         reduced = _PRECISION[name] != "fp32"
         try:
-            scores = onnx_scores(staging / file, staging / "tokenizer.json", calibration, config.task, config.max_length)
+            scores = onnx_scores(
+                staging / file, staging / "tokenizer.json", calibration, config.task, config.max_length
+            )
         except Exception as exc:  # fp16 graphs often have no CPU kernels: unverified, never silently accepted
-            results[name] = VariantFidelity(variant=name, reduced=reduced, status="unverified",
-                                            reasons=[f"could not run on CPU here: {str(exc).splitlines()[0][:200]}"])
+            results[name] = VariantFidelity(
+                variant=name,
+                reduced=reduced,
+                status="unverified",
+                reasons=[f"could not run on CPU here: {str(exc).splitlines()[0][:200]}"],
+            )
             say(f"  {name}: not verified on this machine")
             continue
         results[name] = judge(name, compare(reference, scores), config.thresholds, reduced)
         verdict = "pass" if results[name].passed else "FAIL: " + "; ".join(results[name].reasons)
         metrics = results[name].metrics
-        say(f"  {name}: max|diff| {metrics['max_abs_logit_diff']:.2e}, spearman {metrics['spearman_mean']:.4f}, "
-            f"top-10 {metrics['top10_agreement_mean']:.3f} -> {verdict}")
+        say(
+            f"  {name}: max|diff| {metrics['max_abs_logit_diff']:.2e}, spearman {metrics['spearman_mean']:.4f}, "
+            f"top-10 {metrics['top10_agreement_mean']:.3f} -> {verdict}"
+        )
     info = {"source": calibration.source, "queries": len(calibration.groups), "pairs": calibration.pair_count}
     return results, info
 
@@ -117,8 +126,10 @@ def _choose_default(config: ExportConfig, results: dict[str, VariantFidelity], s
     if config.allow_fallback and fallback is not None:
         say(f"WARNING: {wanted} variant refused ({refused}); serving {fallback} instead (--allow-fallback)")
         return fallback
-    raise FidelityGateError(f"fidelity gate refused the {wanted} variant: {refused}"
-                            + (f" (the {fallback} variant passed: use --allow-fallback to serve it)" if fallback else ""))
+    raise FidelityGateError(
+        f"fidelity gate refused the {wanted} variant: {refused}"
+        + (f" (the {fallback} variant passed: use --allow-fallback to serve it)" if fallback else "")
+    )
 
 
 def export_model(config: ExportConfig, progress: Progress | None = None) -> ExportResult:
@@ -138,20 +149,45 @@ def export_model(config: ExportConfig, progress: Progress | None = None) -> Expo
         for name, result in results.items():
             if not result.passed and result.status == "measured":
                 (staging / variants[name]).unlink()
-        manifest = write_manifest(staging, _manifest_body(config, source.provenance(), model, staging, variants,
-                                                          results, default, calibration_info, head_initialized))
+        manifest = write_manifest(
+            staging,
+            _manifest_body(
+                config,
+                source.provenance(),
+                model,
+                staging,
+                variants,
+                results,
+                default,
+                calibration_info,
+                head_initialized,
+            ),
+        )
         _publish(staging, config.out_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     say(f"artifact written to {config.out_dir} (default variant: {default})")
-    return ExportResult(out_dir=config.out_dir, default_variant=default, fidelity=results, manifest=manifest,
-                        seconds=time.perf_counter() - started)
+    return ExportResult(
+        out_dir=config.out_dir,
+        default_variant=default,
+        fidelity=results,
+        manifest=manifest,
+        seconds=time.perf_counter() - started,
+    )
 
 
-def _manifest_body(config: ExportConfig, provenance: dict[str, Any], model: Any, staging: Path,
-                   variants: dict[str, str], results: dict[str, VariantFidelity], default: str,
-                   calibration_info: dict[str, Any], head_initialized: bool) -> dict[str, Any]:
+def _manifest_body(
+    config: ExportConfig,
+    provenance: dict[str, Any],
+    model: Any,
+    staging: Path,
+    variants: dict[str, str],
+    results: dict[str, VariantFidelity],
+    default: str,
+    calibration_info: dict[str, Any],
+    head_initialized: bool,
+) -> dict[str, Any]:
     import onnx
 
     graph = onnx.load(str(staging / convert.FP32_FILE), load_external_data=False).graph

@@ -59,7 +59,9 @@ def _cosine_groups(calibration: CalibrationSet, embed: Any) -> list[np.ndarray]:
     return [np.array([float(vectors[q] @ vectors[d]) for d in docs]) for q, docs in calibration.groups]
 
 
-def torch_reference(model: Any, hf_tokenizer: Any, calibration: CalibrationSet, task: Task, max_length: int) -> list[np.ndarray]:
+def torch_reference(
+    model: Any, hf_tokenizer: Any, calibration: CalibrationSet, task: Task, max_length: int
+) -> list[np.ndarray]:
     """Scores from the original PyTorch model: the yardstick every variant is held to."""
     import torch
 
@@ -68,8 +70,13 @@ def torch_reference(model: Any, hf_tokenizer: Any, calibration: CalibrationSet, 
     def embed(texts: list[str]) -> np.ndarray:
         chunks = []
         for start in range(0, len(texts), _TORCH_BATCH):
-            batch = hf_tokenizer(texts[start : start + _TORCH_BATCH], truncation=True, max_length=max_length,
-                                 padding=True, return_tensors="pt")
+            batch = hf_tokenizer(
+                texts[start : start + _TORCH_BATCH],
+                truncation=True,
+                max_length=max_length,
+                padding=True,
+                return_tensors="pt",
+            )
             with torch.no_grad():
                 hidden = model(**batch).last_hidden_state.float().numpy()
             chunks.append(_mean_pool(hidden, batch["attention_mask"].numpy()))
@@ -82,15 +89,23 @@ def torch_reference(model: Any, hf_tokenizer: Any, calibration: CalibrationSet, 
         logits = []
         for start in range(0, len(documents), _TORCH_BATCH):
             docs = documents[start : start + _TORCH_BATCH]
-            batch = hf_tokenizer([query] * len(docs), docs, truncation="only_second", max_length=max_length,
-                                 padding=True, return_tensors="pt")
+            batch = hf_tokenizer(
+                [query] * len(docs),
+                docs,
+                truncation="only_second",
+                max_length=max_length,
+                padding=True,
+                return_tensors="pt",
+            )
             with torch.no_grad():
                 logits.append(relevance_logit(model(**batch).logits.float().numpy()))
         groups.append(np.concatenate(logits))
     return groups
 
 
-def onnx_scores(onnx_path: Path, tokenizer_file: Path, calibration: CalibrationSet, task: Task, max_length: int) -> list[np.ndarray]:
+def onnx_scores(
+    onnx_path: Path, tokenizer_file: Path, calibration: CalibrationSet, task: Task, max_length: int
+) -> list[np.ndarray]:
     """Scores from one exported graph through the serving runtime."""
     model = OnnxModel(onnx_path, provider="cpu")
     tokenizer = PairTokenizer(tokenizer_file, max_length)

@@ -33,7 +33,7 @@ def load_model_and_tokenizer(source: ModelSource, config: ExportConfig) -> tuple
         tokenizer = AutoTokenizer.from_pretrained(source.local_dir, use_fast=True)
     except ExportError:
         raise
-    except (OSError, ValueError, KeyError, EnvironmentError) as exc:
+    except (OSError, ValueError, KeyError) as exc:
         raise ExportError(f"cannot load {source.reference} with transformers: {str(exc).splitlines()[0]}") from exc
     if not getattr(tokenizer, "is_fast", False):
         raise ExportError(f"{source.reference} has no fast (Rust) tokenizer, which the bridge needs")

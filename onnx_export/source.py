@@ -68,7 +68,9 @@ def _download_from_hub(reference: str, revision: str | None) -> tuple[Path, str 
         from huggingface_hub import snapshot_download
         from huggingface_hub.errors import HFValidationError
     except ImportError as exc:  # pragma: no cover - export extra always has it
-        raise ExportError("huggingface_hub is needed to fetch hub models: pip install 'rescore-bridge[export]'") from exc
+        raise ExportError(
+            "huggingface_hub is needed to fetch hub models: pip install 'rescore-bridge[export]'"
+        ) from exc
     try:
         local = snapshot_download(
             reference,

@@ -115,9 +115,7 @@ def load_artifact(root: Path | str, verify_hashes: bool = True) -> Artifact:
         raise ArtifactError(f"artifact folder {folder} does not exist")
     manifest_path = folder / MANIFEST_FILE
     if not manifest_path.is_file():
-        raise ArtifactError(
-            f"{folder} has no {MANIFEST_FILE}: not an exported artifact, or its export did not finish"
-        )
+        raise ArtifactError(f"{folder} has no {MANIFEST_FILE}: not an exported artifact, or its export did not finish")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:

@@ -39,7 +39,9 @@ class Embedder:
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         rows = self.tokenizer.encode_texts(list(texts))
         out = np.zeros((len(rows), self.dim), dtype=np.float32)
-        for batch in plan_batches(rows, max_batch_tokens=batch_size * self.artifact.max_length, max_batch_size=batch_size):
+        for batch in plan_batches(
+            rows, max_batch_tokens=batch_size * self.artifact.max_length, max_batch_size=batch_size
+        ):
             feed = pad_batch([rows[i] for i in batch], self.tokenizer.pad_id)
             hidden = self.model.run(feed)
             mask = feed["attention_mask"][..., None].astype(np.float32)

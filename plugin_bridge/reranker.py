@@ -6,7 +6,8 @@ user sees in Python, on the shell and over HTTP come from one code path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,18 +63,28 @@ def plan_batches(
     return batches
 
 
+BatchObserver = Callable[[int, int, float], None]
+
+
 def infer_logits(
     model: OnnxModel,
     pad_id: int,
     pairs: Sequence[EncodedPair],
     max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
+    observe: BatchObserver | None = None,
 ) -> np.ndarray:
-    """Relevance logits for rows, in the given order, run in length-sorted token-budget batches."""
+    """Relevance logits for rows, in the given order, run in length-sorted token-budget batches.
+
+    `observe(rows, padded_width, seconds)` is called after each batch (metrics, cost model).
+    """
     logits = np.empty(len(pairs), dtype=np.float64)
     for batch in plan_batches(pairs, max_batch_tokens, max_batch_size):
         feed = pad_batch([pairs[i] for i in batch], pad_id)
+        started = time.perf_counter()
         logits[batch] = relevance_logit(model.run(feed))
+        if observe is not None:
+            observe(len(batch), int(feed["input_ids"].shape[1]), time.perf_counter() - started)
     return logits
 
 

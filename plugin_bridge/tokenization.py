@@ -80,9 +80,7 @@ class PairTokenizer:
                 f"(max length {self.max_length})"
             )
 
-    def encode(
-        self, query: str, documents: list[str], chunking: bool = False, max_chunks: int = 16
-    ) -> EncodedRequest:
+    def encode(self, query: str, documents: list[str], chunking: bool = False, max_chunks: int = 16) -> EncodedRequest:
         """Rows for every document; with chunking, at most `max_chunks` windows each (the rest is flagged)."""
         self.check_query(query)
         tokenizer = self._chunking if chunking else self._truncating

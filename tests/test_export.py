@@ -81,7 +81,9 @@ def test_reranker_scores_match_torch(tiny_artifact: Path, tiny_model_dir: Path) 
 
 def test_score_cli_equals_python_api(tiny_artifact: Path) -> None:
     docs = ["paris is the capital of france", "the ocean tide follows the moon", "python list code"]
-    result = run_cli("score", "--model", str(tiny_artifact), "--query", "capital of france", "--json", *docs, check=True)
+    result = run_cli(
+        "score", "--model", str(tiny_artifact), "--query", "capital of france", "--json", *docs, check=True
+    )
     printed = json.loads(result.stdout.strip())
     assert printed["scores"] == Reranker(tiny_artifact).score("capital of france", docs)
 
@@ -90,8 +92,12 @@ def test_score_cli_reads_jsonl(tiny_artifact: Path, tmp_path: Path) -> None:
     lines = [{"query": "blue sky", "documents": ["the sky is blue", "a cat"]}, {"query": "tide", "documents": ["moon"]}]
     path = tmp_path / "pairs.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
-    out = [json.loads(x) for x in run_cli("score", "--model", str(tiny_artifact), "--input", str(path), "--json",
-                                         check=True).stdout.splitlines()]
+    out = [
+        json.loads(x)
+        for x in run_cli(
+            "score", "--model", str(tiny_artifact), "--input", str(path), "--json", check=True
+        ).stdout.splitlines()
+    ]
     reranker = Reranker(tiny_artifact)
     assert [o["scores"] for o in out] == [reranker.score(x["query"], x["documents"]) for x in lines]
 
@@ -145,12 +151,23 @@ def test_gate_refusal_leaves_no_artifact(tiny_model_dir: Path, tmp_path: Path) -
     out = tmp_path / "refused"
     strict = GateThresholds(max_logit_diff=0.0, min_spearman=1.1, min_top10=1.1)
     with pytest.raises(FidelityGateError, match="refused"):
-        export_model(ExportConfig(model=str(tiny_model_dir), out_dir=out, quantization="none", max_length=64,
-                                  thresholds=strict))
+        export_model(
+            ExportConfig(model=str(tiny_model_dir), out_dir=out, quantization="none", max_length=64, thresholds=strict)
+        )
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".refused")]  # staging cleaned up
-    result = run_cli("export", str(tiny_model_dir), "--out", str(out), "--quantization", "none", "--max-length", "64",
-                     "--min-spearman", "1.1")
+    result = run_cli(
+        "export",
+        str(tiny_model_dir),
+        "--out",
+        str(out),
+        "--quantization",
+        "none",
+        "--max-length",
+        "64",
+        "--min-spearman",
+        "1.1",
+    )
     assert result.returncode != 0 and "fidelity gate refused" in result.stderr and not out.exists()
 
 
@@ -166,7 +183,7 @@ def test_corrupt_or_partial_artifact_is_refused(tiny_artifact: Path, tmp_path: P
     partial = tmp_path / "partial"
     shutil.copytree(tiny_artifact, partial)
     (partial / "manifest.json").unlink()
-    with pytest.raises(ArtifactError, match="no manifest.json"):
+    with pytest.raises(ArtifactError, match=r"no manifest\.json"):
         Reranker(partial)
     result = run_cli("score", "--model", str(partial), "--query", "q", "doc")
     assert result.returncode == 2 and "no manifest.json" in result.stderr and "Traceback" not in result.stderr
@@ -183,8 +200,13 @@ def test_interrupted_export_leaves_nothing_loadable(tiny_model_dir: Path, tmp_pa
     import time
 
     out = tmp_path / "killed"
-    process = subprocess.Popen([*CLI, "export", str(tiny_model_dir), "--out", str(out), "--max-length", "64"],
-                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*CLI, "export", str(tiny_model_dir), "--out", str(out), "--max-length", "64"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     staging_seen = False
     deadline = time.time() + 120
     while time.time() < deadline and process.poll() is None:

@@ -6,11 +6,66 @@ import re
 from pathlib import Path
 
 _SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-_BASE_WORDS = (
-    "the a an of to in is are was for on with as by at from and or not what how why which who does do "
-    "bm25 search rank ranking document documents query relevance score model vector index cat cats dog "
-    "paris france capital tower python code list sky blue ocean tide moon sun vitamin bone sleep coffee"
-).split()
+_BASE_WORDS = [
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "is",
+    "are",
+    "was",
+    "for",
+    "on",
+    "with",
+    "as",
+    "by",
+    "at",
+    "from",
+    "and",
+    "or",
+    "not",
+    "what",
+    "how",
+    "why",
+    "which",
+    "who",
+    "does",
+    "do",
+    "bm25",
+    "search",
+    "rank",
+    "ranking",
+    "document",
+    "documents",
+    "query",
+    "relevance",
+    "score",
+    "model",
+    "vector",
+    "index",
+    "cat",
+    "cats",
+    "dog",
+    "paris",
+    "france",
+    "capital",
+    "tower",
+    "python",
+    "code",
+    "list",
+    "sky",
+    "blue",
+    "ocean",
+    "tide",
+    "moon",
+    "sun",
+    "vitamin",
+    "bone",
+    "sleep",
+    "coffee",
+]
 
 
 def _vocabulary(extra_text: str) -> list[str]:
@@ -23,8 +78,9 @@ def _vocabulary(extra_text: str) -> list[str]:
     return list(dict.fromkeys(ordered))  # duplicates would leave holes in the id space
 
 
-def build_tiny_cross_encoder(folder: Path, seed: int = 0, extra_text: str = "", num_labels: int = 1,
-                             base_encoder: bool = False) -> Path:
+def build_tiny_cross_encoder(
+    folder: Path, seed: int = 0, extra_text: str = "", num_labels: int = 1, base_encoder: bool = False
+) -> Path:
     """Save a 2-layer, 32-wide BERT sequence classifier (or a bare encoder) plus a fast tokenizer."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast
@@ -36,8 +92,13 @@ def build_tiny_cross_encoder(folder: Path, seed: int = 0, extra_text: str = "", 
     tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True)
     tokenizer.model_max_length = 512
     config = BertConfig(
-        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=512, num_labels=num_labels,
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+        num_labels=num_labels,
     )
     torch.manual_seed(seed)
     model = BertModel(config) if base_encoder else BertForSequenceClassification(config)

@@ -1,0 +1,1 @@
+"""The bridge HTTP server: settings, schemas, batching engine, cache, metrics, app."""
