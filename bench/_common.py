@@ -61,7 +61,7 @@ def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
         table.add_column(column, justify="right" if column != columns[0] else "left")
     for row in rows:
         table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 def write_result(name: str, payload: dict[str, Any]) -> Path:

@@ -123,6 +123,12 @@ def serve(models: tuple[str, ...], config_file: Path | None, **options: object) 
     names = [m.name for m in settings.models]
     if len(set(names)) != len(names):
         raise CliError(f"model names must be unique, got {', '.join(names)}")
+    from .session import resolve_providers
+
+    try:
+        resolve_providers(settings.provider)
+    except BridgeError as exc:
+        raise CliError(str(exc)) from exc
     for spec in settings.models:
         try:
             load_artifact(spec.path, verify_hashes=False)

@@ -259,3 +259,16 @@ def test_serve_refuses_bad_model_folder(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_cuda_without_cuda_is_a_clear_error(tiny_artifact: Path) -> None:
+    import subprocess
+    import sys
+
+    import onnxruntime
+
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        pytest.skip("this machine has CUDA: the error path cannot be shown here")
+    result = subprocess.run([sys.executable, "-m", "rescore_cli", "serve", "--model", str(tiny_artifact),
+                             "--provider", "cuda"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "CUDAExecutionProvider" in result.stderr and "Traceback" not in result.stderr

@@ -119,7 +119,9 @@ def test_cli_ingest_names_bad_lines_and_fails(opensearch_node: OpenSearchNode, t
 def test_cli_ingest_unreachable_node_is_one_line(tmp_path: Path) -> None:
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(json.dumps({"_id": "a", "text": "x"}) + "\n")
-    result = CliRunner().invoke(ingest_command, [str(corpus), "--index", "x", "--url", "http://127.0.0.1:9", "--no-embeddings"])
+    result = CliRunner().invoke(
+        ingest_command, [str(corpus), "--index", "x", "--url", "http://127.0.0.1:9", "--no-embeddings"]
+    )
     assert result.exit_code == 1
     assert "cannot reach OpenSearch" in result.output
     assert "Traceback" not in result.output

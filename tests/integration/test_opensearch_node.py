@@ -33,14 +33,25 @@ def test_painless_and_search_pipeline_modules_work(opensearch_node: OpenSearchNo
             os_client.index(index=index, id=str(i), body={"n": i}, refresh=True)
         scripted = os_client.search(
             index=index,
-            body={"query": {"script_score": {"query": {"match_all": {}}, "script": {"source": "doc['n'].value * 2.0 + 1"}}}},
+            body={
+                "query": {
+                    "script_score": {
+                        "query": {"match_all": {}},
+                        "script": {"source": "doc['n'].value * 2.0 + 1"},
+                    }
+                }
+            },
         )
         assert [h["_score"] for h in scripted["hits"]["hits"]] == [5.0, 3.0, 1.0]
         # truncate_hits comes from search-pipeline-common.
         os_client.transport.perform_request(
-            "PUT", "/_search/pipeline/truncate-check", body={"response_processors": [{"truncate_hits": {"target_size": 1}}]}
+            "PUT",
+            "/_search/pipeline/truncate-check",
+            body={"response_processors": [{"truncate_hits": {"target_size": 1}}]},
         )
-        truncated = os_client.search(index=index, body={"query": {"match_all": {}}}, params={"search_pipeline": "truncate-check"})
+        truncated = os_client.search(
+            index=index, body={"query": {"match_all": {}}}, params={"search_pipeline": "truncate-check"}
+        )
         assert len(truncated["hits"]["hits"]) == 1
     finally:
         os_client.indices.delete(index=index)
@@ -73,3 +84,47 @@ def test_cli_status_of_a_stopped_node(tmp_path: Path) -> None:
     result = CliRunner().invoke(opensearch, ["status", "--port", "9259", "--home", str(tmp_path)])
     assert result.exit_code == 3
     assert "not running" in result.output
+
+
+def test_install_plugin_into_a_stopped_then_a_running_node(tmp_path: Path) -> None:
+    from search_cluster.artifacts import fetch
+    from search_cluster.versions import distribution
+
+    scheduler = next(a for a in distribution("2.19.1").ml_plugins if a.artifact == "opensearch-job-scheduler")
+    plugin_zip = fetch(scheduler)
+    node = OpenSearchNode(tmp_path / "node", 9252, heap="512m")
+    try:
+        assert node.install_plugin(plugin_zip) == "opensearch-job-scheduler"
+        assert not node.status().running  # a stopped node stays stopped
+        node.start(timeout=240)
+        assert "opensearch-job-scheduler" in node.status().plugins
+        first_pid = node.status().pid
+        node.install_plugin(plugin_zip)  # replacing it restarts the running node
+        status = node.status()
+        assert status.running and status.pid != first_pid
+        assert {"opensearch-job-scheduler", "opensearch-knn"} <= set(status.plugins)
+        # Another handle on the same install root (as the CLI makes) keeps the added plugin.
+        same_root = OpenSearchNode(node.install_root, node.port, with_ml=None)
+        same_root.ensure_installed()
+        assert (node.home / "plugins" / "opensearch-job-scheduler").is_dir()
+        assert same_root.status().pid == status.pid
+    finally:
+        node.stop()
+    assert not node.status().running
+
+
+def test_cli_start_status_stop(tmp_path: Path) -> None:
+    args = ["--port", "9253", "--home", str(tmp_path / "cli-node")]
+    runner = CliRunner()
+    started = runner.invoke(opensearch, ["start", *args, "--heap", "512m"])
+    try:
+        assert started.exit_code == 0, started.output
+        assert "green at http://127.0.0.1:9253" in started.output or "yellow at" in started.output
+        assert httpx.get("http://127.0.0.1:9253", timeout=5).json()["version"]["number"] == "2.19.1"
+        assert runner.invoke(opensearch, ["status", *args]).exit_code == 0
+    finally:
+        stopped = runner.invoke(opensearch, ["stop", *args])
+    assert stopped.exit_code == 0 and "stopped the node" in stopped.output
+    assert runner.invoke(opensearch, ["status", *args]).exit_code == 3
+    with pytest.raises(httpx.HTTPError):
+        httpx.get("http://127.0.0.1:9253", timeout=2)
