@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS := export,cluster,bench,dev
+EXTRAS := export,cluster,bench,train,dev
+JAVA_HOME ?= /usr/lib/jvm/java-17-openjdk-amd64
+export JAVA_HOME
 
-.PHONY: venv test lint demo clean
+.PHONY: venv test lint java-test demo clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +19,14 @@ venv: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy onnx_export plugin_bridge search_cluster rescore_cli
+	$(VENV)/bin/mypy onnx_export plugin_bridge search_cluster rescore_cli training
+
+java-test:
+	mvn -q -B -f opensearch-plugin/pom.xml verify
 
 test: $(STAMP)
 	$(MAKE) lint
+	$(MAKE) java-test
 	$(PY) -m pytest -q -rs
 
 demo: $(STAMP)
