@@ -63,6 +63,9 @@ class PairTokenizer:
         self._truncating.enable_truncation(max_length, strategy="only_second")
         self._chunking = Tokenizer.from_str(tokenizer.to_str())
         self._chunking.enable_truncation(max_length, stride=stride, strategy="only_second")
+        # single texts (embedding models): `only_second` would fail on them, so they get their own
+        self._single = Tokenizer.from_str(tokenizer.to_str())
+        self._single.enable_truncation(max_length)
         pad_id = tokenizer.token_to_id("[PAD]")
         if pad_id is None:
             pad_id = tokenizer.token_to_id("<pad>")
@@ -107,7 +110,7 @@ class PairTokenizer:
 
     def encode_texts(self, texts: list[str]) -> list[EncodedPair]:
         """Single-text rows (for embedding models), truncated to max length."""
-        encodings = self._truncating.encode_batch(texts)
+        encodings = self._single.encode_batch(texts)
         return [
             EncodedPair(
                 input_ids=np.asarray(e.ids, dtype=np.int64),

@@ -241,3 +241,17 @@ def test_long_document_truncation_is_reported_and_chunking_aggregates(tiny_artif
     mean = reranker.score_detailed("capital", [long_doc], chunking=True, aggregation="mean")
     assert min(first.scores[0], chunked.scores[0]) <= chunked.scores[0]
     assert mean.scores[0] <= chunked.scores[0] + 1e-9
+
+
+def test_embedding_export_handles_long_texts(tmp_path: Path) -> None:
+    from tiny_model import build_tiny_cross_encoder
+
+    from plugin_bridge.embedder import Embedder
+
+    encoder = build_tiny_cross_encoder(tmp_path / "encoder", base_encoder=True)
+    out = tmp_path / "embedder"
+    export_model(ExportConfig(model=str(encoder), out_dir=out, task="embedding", max_length=64, quantization="none"))
+    embedder = Embedder(out)
+    vectors = embedder.embed(["short text", "paris france capital " * 200])  # the second is cut to 64 tokens
+    assert vectors.shape == (2, embedder.dim)
+    assert abs(float((vectors**2).sum(axis=1)[1]) - 1.0) < 1e-5
