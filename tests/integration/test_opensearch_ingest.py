@@ -125,3 +125,42 @@ def test_cli_ingest_unreachable_node_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "cannot reach OpenSearch" in result.output
     assert "Traceback" not in result.output
+
+
+def test_embedder_failure_stops_with_context_and_keeps_earlier_batches(os_client: OpenSearch, tmp_path: Path) -> None:
+    import numpy as np
+
+    from search_cluster.ingest import EmbeddingModel, IngestError
+
+    def embed(texts: list[str]) -> np.ndarray:
+        if any("poison" in t for t in texts):
+            raise RuntimeError("model exploded")
+        vectors = np.ones((len(texts), 4), dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    model = EmbeddingModel(embed=embed, dim=4, name="test-embedder")
+    docs = [{"_id": f"e{i}", "title": "", "text": "poison" if i == 5 else f"text {i}"} for i in range(8)]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    index = "rescore-bridge-embed-failure"
+    delete_index(os_client, index)
+    with pytest.raises(IngestError, match=r"embedding lines 5-6 with test-embedder failed: model exploded"):
+        ingest(os_client, corpus, index, model, batch_size=2)
+    os_client.indices.refresh(index=index)
+    assert _count(os_client, index) == 4  # the two batches before the failing one
+    mapping = os_client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    assert mapping["embedding"]["dimension"] == 4  # the template follows the embedder's dimension
+    delete_index(os_client, index)
+
+
+def test_cli_ingest_bad_embedder_is_one_line(opensearch_node: OpenSearchNode, tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"_id": "a", "text": "x"}) + "\n")
+    artifact = tmp_path / "not-an-artifact"
+    artifact.mkdir()
+    (artifact / "manifest.json").write_text("{}")
+    args = [str(corpus), "--index", "rescore-bridge-x", "--url", opensearch_node.url, "--embedder", str(artifact)]
+    result = CliRunner().invoke(ingest_command, args)
+    assert result.exit_code == 1
+    assert "cannot load the embedding artifact" in result.output
+    assert "Traceback" not in result.output

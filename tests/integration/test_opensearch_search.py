@@ -86,8 +86,8 @@ def test_hybrid_scores_sum_both_clauses(
 ) -> None:
     text = next(iter(scifact_subset.queries.values()))
     bm25 = {h.doc_id: h.score for h in search(os_client, INDEX, text, mode="bm25", size=50)}
-    knn = {h.doc_id: h.score for h in search(os_client, INDEX, text, mode="knn", size=50, model=embedding_model)}
-    hybrid = search(os_client, INDEX, text, mode="hybrid", size=5, model=embedding_model, knn_boost=30.0)
+    knn = {h.doc_id: h.score for h in search(os_client, INDEX, text, mode="knn", size=50, model=embedding_model, k=50)}
+    hybrid = search(os_client, INDEX, text, mode="hybrid", size=5, model=embedding_model, k=50, knn_boost=30.0)
     for hit in hybrid:
         expected = bm25.get(hit.doc_id, 0.0) + 30.0 * knn.get(hit.doc_id, 0.0)
         assert hit.score == pytest.approx(expected, rel=1e-3)
