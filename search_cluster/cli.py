@@ -198,10 +198,18 @@ def ingest(
 @click.option("--query", "query", required=True, help="Query text.")
 @click.option("--mode", type=click.Choice(MODES), default="bm25", show_default=True)
 @click.option("--size", default=10, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--rescore-window",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Rescore the top N with the cross_encoder rescorer (plugin installed, bridge running).",
+)
 @_url_option
 @_embedder_option
-def search(index: str, query: str, mode: str, size: int, url: str, embedder_dir: Path | None) -> None:
-    """Run a first-stage query and print the hits as a table."""
+def search(
+    index: str, query: str, mode: str, size: int, rescore_window: int | None, url: str, embedder_dir: Path | None
+) -> None:
+    """Run a first-stage query (optionally cross-encoder rescored) and print the hits as a table."""
     from search_cluster.client import make_client
     from search_cluster.embedding import load_embedder
     from search_cluster.search import search as run_search
@@ -210,8 +218,11 @@ def search(index: str, query: str, mode: str, size: int, url: str, embedder_dir:
         raise click.BadParameter("must not be empty", param_hint="--query")
     with _user_errors():
         model = None if mode == "bm25" else load_embedder(embedder_dir, progress=_console.print)
-        hits = run_search(make_client(url), index, query, mode=mode, size=size, model=model)
-    table = Table(title=f"{mode} · {index} · {query!r}")
+        hits = run_search(
+            make_client(url), index, query, mode=mode, size=size, model=model, rescore_window=rescore_window
+        )
+    stage = f"{mode} + cross_encoder@{rescore_window}" if rescore_window else mode
+    table = Table(title=f"{stage} · {index} · {query!r}")
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
     table.add_column("id")

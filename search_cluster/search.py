@@ -14,6 +14,7 @@ Mode = Literal["bm25", "knn", "hybrid", "neural-hybrid"]
 MODES: tuple[str, ...] = ("bm25", "knn", "hybrid", "neural-hybrid")
 _TEMPLATE = {"bm25": "bm25", "knn": "knn", "hybrid": "hybrid", "neural-hybrid": "neural_hybrid"}
 HYBRID_PIPELINE_FILE = "pipelines/hybrid_normalization.json"
+RESCORE_FILE = "rescore_cross_encoder.json"
 
 
 class SearchError(RuntimeError):
@@ -58,6 +59,16 @@ def build_query(
     return template.render(**values), template.pipeline
 
 
+def cross_encoder_rescore(
+    query: str, window_size: int, timeout_ms: int = 1000, on_failure: str = "keep_first_stage"
+) -> dict[str, Any]:
+    """The native `cross_encoder` rescore clause (plugin rescore-bridge) from mappings/, for any first stage."""
+    data = load_json(RESCORE_FILE)
+    template = QueryTemplate(RESCORE_FILE, {"rescore": data["body"]["rescore"]}, dict(data.get("params", {})))
+    rendered = template.render(query=query, window_size=window_size, timeout_ms=timeout_ms, on_failure=on_failure)
+    return dict(rendered["rescore"])
+
+
 def search(
     client: OpenSearch,
     index: str,
@@ -65,9 +76,12 @@ def search(
     mode: str = "bm25",
     size: int = 10,
     model: EmbeddingModel | None = None,
+    rescore_window: int | None = None,
     **params: Any,
 ) -> list[Hit]:
     body, pipeline = build_query(mode, query, size, model, **params)
+    if rescore_window:
+        body["rescore"] = cross_encoder_rescore(query, rescore_window)
     request_params: dict[str, Any] = {}
     if pipeline:
         ensure_hybrid_pipeline(client, pipeline)

@@ -382,6 +382,13 @@ def test_example_request_in_mappings_runs_on_the_project_index_template(
     assert [h["_score"] for h in hits[:window]] == pytest.approx(ce, rel=1e-4, abs=1e-4)
     assert ce == sorted(ce, reverse=True)
     assert all(h["_score"] < -UNSCORED_OFFSET / 2 for h in hits[window:])
+    # the same rescore through `rescore-bridge search --rescore-window` (search_cluster.search)
+    from search_cluster.client import make_client
+    from search_cluster.search import search as cli_search
+
+    via_cli = cli_search(make_client(str(http.base_url)), index, query, size=8, rescore_window=window)
+    assert [h.doc_id for h in via_cli] == [h["_id"] for h in hits]
+    assert [h.score for h in via_cli[:window]] == pytest.approx(ce, rel=1e-4, abs=1e-4)
     http.delete(f"/{index}")
     http.delete(f"/_index_template/{index}")
 
