@@ -20,8 +20,12 @@ SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
 
 
 def machine() -> dict[str, Any]:
-    return {"cpu_count": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
-            "processor": platform.processor()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "processor": platform.processor(),
+    }
 
 
 def scifact_pairs(count: int, words: int = 200, seed: int = 0) -> tuple[list[str], list[str]]:
@@ -39,8 +43,10 @@ def scifact_pairs(count: int, words: int = 200, seed: int = 0) -> tuple[list[str
             texts.append(" ".join(tokens[:words]))
         return [rng.choice(queries) for _ in range(count)], texts
     vocab = [f"term{i}" for i in range(5000)]
-    return ([" ".join(rng.choices(vocab, k=8)) for _ in range(count)],
-            [" ".join(rng.choices(vocab, k=words)) for _ in range(count)])
+    return (
+        [" ".join(rng.choices(vocab, k=8)) for _ in range(count)],
+        [" ".join(rng.choices(vocab, k=words)) for _ in range(count)],
+    )
 
 
 def timed(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> float:

