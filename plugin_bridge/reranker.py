@@ -19,7 +19,7 @@ from .scoring import Activation, Aggregation, activate, aggregate, relevance_log
 from .session import OnnxModel, Provider
 from .tokenization import EncodedPair, EncodedRequest, PairTokenizer, pad_batch
 
-DEFAULT_MAX_BATCH_TOKENS = 16_384
+DEFAULT_MAX_BATCH_TOKENS = 4_096  # 16 rows of 256 tokens: measured faster on CPU than 64 rows
 DEFAULT_MAX_BATCH_SIZE = 64
 
 
