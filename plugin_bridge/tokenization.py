@@ -7,6 +7,7 @@ windows (with stride) become extra pairs, one per chunk, all carrying the full q
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +62,9 @@ class PairTokenizer:
             raise ArtifactError(f"max_length {max_length} leaves no room for a query and a document")
         self._truncating = tokenizer
         self._truncating.enable_truncation(max_length, strategy="only_second")
-        self._chunking = Tokenizer.from_str(tokenizer.to_str())
-        self._chunking.enable_truncation(max_length, stride=stride, strategy="only_second")
+        self._source = tokenizer.to_str()
+        self._chunkers: dict[int, Tokenizer] = {}
+        self._chunkers_lock = threading.Lock()
         # single texts (embedding models): `only_second` would fail on them, so they get their own
         self._single = Tokenizer.from_str(tokenizer.to_str())
         self._single.enable_truncation(max_length)
@@ -74,7 +76,23 @@ class PairTokenizer:
     def query_length(self, query: str) -> int:
         return len(self._query_tokenizer.encode(query, add_special_tokens=False).ids)
 
-    def check_query(self, query: str) -> None:
+    def _chunker(self, query_tokens: int) -> Tokenizer:
+        """A chunking tokenizer whose stride fits beside this query.
+
+        The overlap must be shorter than the room left for the document ([CLS] q [SEP] d [SEP]), or the
+        tokenizer refuses; long queries and short max lengths therefore get a smaller stride.
+        """
+        room = self.max_length - 3 - query_tokens
+        stride = min(self.stride, max(room // 2, 0))
+        with self._chunkers_lock:
+            chunker = self._chunkers.get(stride)
+            if chunker is None:
+                chunker = Tokenizer.from_str(self._source)
+                chunker.enable_truncation(self.max_length, stride=stride, strategy="only_second")
+                self._chunkers[stride] = chunker
+        return chunker
+
+    def check_query(self, query: str) -> int:
         """Refuse a query that cannot fit beside any document, instead of silently cutting it."""
         tokens = self.query_length(query)
         if tokens > self.max_query_tokens:
@@ -82,11 +100,12 @@ class PairTokenizer:
                 f"query is {tokens} tokens; this model allows at most {self.max_query_tokens} query tokens "
                 f"(max length {self.max_length})"
             )
+        return tokens
 
     def encode(self, query: str, documents: list[str], chunking: bool = False, max_chunks: int = 16) -> EncodedRequest:
         """Rows for every document; with chunking, at most `max_chunks` windows each (the rest is flagged)."""
-        self.check_query(query)
-        tokenizer = self._chunking if chunking else self._truncating
+        query_tokens = self.check_query(query)
+        tokenizer = self._chunker(query_tokens) if chunking else self._truncating
         encodings = tokenizer.encode_batch([(query, document) for document in documents])
         pairs: list[EncodedPair] = []
         chunk_counts: list[int] = []

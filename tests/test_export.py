@@ -255,3 +255,15 @@ def test_embedding_export_handles_long_texts(tmp_path: Path) -> None:
     vectors = embedder.embed(["short text", "paris france capital " * 200])  # the second is cut to 64 tokens
     assert vectors.shape == (2, embedder.dim)
     assert abs(float((vectors**2).sum(axis=1)[1]) - 1.0) < 1e-5
+
+
+def test_chunking_stride_adapts_to_long_queries_and_short_max_lengths(tiny_artifact: Path) -> None:
+    reranker = Reranker(tiny_artifact)  # max length 128, stride 32
+    long_query = "capital of france " * 30  # ~90 tokens: leaves less than 2x the stride for the document
+    detail = reranker.score_detailed(long_query, ["paris " * 200], chunking=True)
+    assert detail.chunks[0] > 1 and len(detail.scores) == 1
+    from plugin_bridge.tokenization import PairTokenizer
+
+    tiny = PairTokenizer(tiny_artifact / "tokenizer.json", max_length=20)
+    encoded = tiny.encode("capital", ["paris is the capital of france " * 5], chunking=True)
+    assert encoded.chunks_per_document[0] > 1 and all(p.length <= 20 for p in encoded.pairs)
