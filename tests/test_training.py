@@ -15,6 +15,7 @@ from tiny_model import build_tiny_cross_encoder  # noqa: E402
 
 from training.cli import train  # noqa: E402
 from training.data import load_judgments, load_run  # noqa: E402
+from training.export import ffn_nodes  # noqa: E402
 from training.first_stage import from_files  # noqa: E402
 from training.loop import group_loss  # noqa: E402
 from training.model import evenly_spaced, load_base  # noqa: E402
@@ -66,8 +67,8 @@ def _args(paths: dict[str, Path], out: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def _fixed_loss(model_dir: Path, paths: dict[str, Path]) -> float:
-    """Listwise loss of the model on all training groups (epoch 0), in eval mode: no dropout noise."""
+def _fixed_loss(model_dir: Path, paths: dict[str, Path], loss: str = "listwise") -> float:
+    """Loss of the model on all training groups (epoch 0), in eval mode: no dropout noise."""
     judgments = load_judgments(paths["queries.jsonl"], paths["train.tsv"])
     stage = from_files(paths["run.trec"], paths["corpus.jsonl"], set(judgments.queries), 100)
     groups, _ = mine_groups(
@@ -76,7 +77,7 @@ def _fixed_loss(model_dir: Path, paths: dict[str, Path]) -> float:
     model, tokenizer, _ = load_base(str(model_dir), None)
     model.eval()
     with torch.no_grad():
-        return float(group_loss(model, tokenizer, groups, "listwise", 64))
+        return float(group_loss(model, tokenizer, groups, loss, 64))
 
 
 def test_loss_falls_and_resume_continues(setup: dict[str, Path], tmp_path: Path) -> None:
@@ -88,7 +89,9 @@ def test_loss_falls_and_resume_continues(setup: dict[str, Path], tmp_path: Path)
     assert state["step"] == 12 and len(state["losses"]) == 12
     assert "plan: 12 steps" in first.output  # the time estimate is printed before training
 
-    resumed = runner.invoke(train, _args(setup, out, "--max-steps", "40", "--eval-every", "14", "--no-export", "--resume"))
+    resumed = runner.invoke(
+        train, _args(setup, out, "--max-steps", "40", "--eval-every", "14", "--no-export", "--resume")
+    )
     assert resumed.exit_code == 0, resumed.output
     assert "resumed from" in resumed.output and "at step 12" in resumed.output
     after = json.loads((out / "checkpoint" / "trainer_state.json").read_text())["state"]
@@ -100,6 +103,14 @@ def test_loss_falls_and_resume_continues(setup: dict[str, Path], tmp_path: Path)
 
     again = runner.invoke(train, _args(setup, out, "--max-steps", "2", "--no-export"))
     assert again.exit_code != 0 and "--resume" in again.output  # never silently overwrite a checkpoint
+
+
+def test_bce_loss_trains(setup: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "bce"
+    result = CliRunner().invoke(train, _args(setup, out, "--max-steps", "30", "--loss", "bce", "--no-export"))
+    assert result.exit_code == 0, result.output
+    before, trained = _fixed_loss(setup["base"], setup, "bce"), _fixed_loss(out / "checkpoint", setup, "bce")
+    assert trained < 0.7 * before, (before, trained)
 
 
 def test_student_trains_exports_and_evaluates(setup: dict[str, Path], tmp_path: Path) -> None:
@@ -114,6 +125,11 @@ def test_student_trains_exports_and_evaluates(setup: dict[str, Path], tmp_path: 
     assert config["num_hidden_layers"] == 1 and len(config["id2label"]) == 1
     manifest = json.loads((out / "artifact" / "manifest.json").read_text())
     assert manifest["task"] == "cross-encoder" and "fp32" in manifest["variants"]
+    # the int8 retry keeps these nodes in fp32: their names must exist in the exporter's graph
+    onnx = pytest.importorskip("onnx")
+    graph_nodes = {node.name for node in onnx.load(str(out / "artifact" / "model.onnx")).graph.node}
+    wanted = ffn_nodes(out / "model")
+    assert len(wanted) == 2 and set(wanted) <= graph_nodes
     rows = {row["system"]: row for row in report["evaluation"]}
     first_stage = rows.pop("first stage alone")
     assert first_stage["mrr@10"] == pytest.approx(1 / 3)  # the positive is third in every first-stage list
@@ -142,13 +158,26 @@ def test_mining_excludes_judged_positives_and_split_is_disjoint(setup: dict[str,
 
 def test_bad_inputs_give_one_line_errors(setup: dict[str, Path], tmp_path: Path) -> None:
     runner = CliRunner()
-    missing = runner.invoke(train, _args(setup, tmp_path / "x", "--no-export") + ["--qrels", str(tmp_path / "nope.tsv")])
+    missing = runner.invoke(
+        train, [*_args(setup, tmp_path / "x", "--no-export"), "--qrels", str(tmp_path / "nope.tsv")]
+    )
     assert missing.exit_code != 0 and "file not found" in missing.output and "Traceback" not in missing.output
     bad_run = tmp_path / "bad.trec"
     bad_run.write_text("q0 Q0 d0-0 1\n")
-    bad = runner.invoke(train, _args(setup, tmp_path / "y", "--no-export") + ["--run", str(bad_run)])
+    bad = runner.invoke(train, [*_args(setup, tmp_path / "y", "--no-export"), "--run", str(bad_run)])
     assert bad.exit_code != 0 and "expected 6 columns" in bad.output
-    no_stage = runner.invoke(train, ["--base", str(setup["base"]), "--queries", str(setup["queries.jsonl"]),
-                                     "--qrels", str(setup["train.tsv"]), "--out", str(tmp_path / "z")])
+    no_stage = runner.invoke(
+        train,
+        [
+            "--base",
+            str(setup["base"]),
+            "--queries",
+            str(setup["queries.jsonl"]),
+            "--qrels",
+            str(setup["train.tsv"]),
+            "--out",
+            str(tmp_path / "z"),
+        ],
+    )
     assert no_stage.exit_code == 2 and "--index NAME, or --run FILE" in no_stage.output
     assert load_run(setup["run.trec"])["q0"][2][0] == "d0-0"
