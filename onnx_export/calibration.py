@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from plugin_bridge.errors import InputError
+from plugin_bridge.pairs_file import read_query_documents
 
 from .errors import ExportError
 
@@ -21,21 +23,13 @@ class CalibrationSet:
 
 
 def _parse_lines(text: str, origin: str) -> list[tuple[str, list[str]]]:
-    groups: list[tuple[str, list[str]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ExportError(f"{origin} line {number}: not valid JSON ({exc.msg})") from exc
-        query = record.get("query") if isinstance(record, dict) else None
-        documents = record.get("documents") if isinstance(record, dict) else None
-        if not isinstance(query, str) or not query.strip():
-            raise ExportError(f"{origin} line {number}: needs a non-empty string 'query'")
-        if not isinstance(documents, list) or not documents or not all(isinstance(d, str) for d in documents):
-            raise ExportError(f"{origin} line {number}: needs 'documents', a non-empty list of strings")
-        groups.append((query, documents))
+    try:
+        groups = list(read_query_documents(text.splitlines(), origin))
+    except InputError as exc:
+        raise ExportError(str(exc)) from exc
+    empty = next((query for query, docs in groups if not docs), None)
+    if empty is not None:
+        raise ExportError(f"{origin}: query {empty!r} has no documents")
     if not groups:
         raise ExportError(f"{origin} holds no query/documents lines")
     return groups

@@ -12,6 +12,7 @@ import click
 from rescore_cli.errors import CliError
 
 from .errors import BridgeError
+from .pairs_file import read_query_documents
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, list[str]]]:
@@ -20,20 +21,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, list[str]]]:
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}") from exc
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CliError(f"{path} line {number}: not valid JSON ({exc.msg})") from exc
-            if (
-                not isinstance(record, dict)
-                or not isinstance(record.get("query"), str)
-                or not isinstance(record.get("documents"), list)
-            ):
-                raise CliError(f'{path} line {number}: expected {{"query": str, "documents": [str, ...]}}')
-            yield record["query"], record["documents"]
+        yield from read_query_documents(handle, str(path))
 
 
 @click.command()

@@ -267,3 +267,23 @@ def test_chunking_stride_adapts_to_long_queries_and_short_max_lengths(tiny_artif
     tiny = PairTokenizer(tiny_artifact / "tokenizer.json", max_length=20)
     encoded = tiny.encode("capital", ["paris is the capital of france " * 5], chunking=True)
     assert encoded.chunks_per_document[0] > 1 and all(p.length <= 20 for p in encoded.pairs)
+
+
+def test_score_cli_names_the_bad_jsonl_line(tiny_artifact: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"query": "q", "documents": ["a"]}\n{"query": "q", "documents": "not a list"}\n')
+    result = run_cli("score", "--model", str(tiny_artifact), "--input", str(path), "--json")
+    assert result.returncode == 2 and "line 2" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stdout.splitlines()) == 1  # the good line was scored first
+
+
+def test_calibration_file_errors_name_the_line(tiny_model_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "calibration.jsonl"
+    path.write_text('{"query": "q", "documents": ["a", "b"]}\nnot json\n')
+    with pytest.raises(ExportError, match="line 2: not valid JSON"):
+        export_model(
+            ExportConfig(
+                model=str(tiny_model_dir), out_dir=tmp_path / "out", quantization="none", calibration_file=path
+            )
+        )
+    assert not (tmp_path / "out").exists()
