@@ -84,23 +84,32 @@ def torch_reference(
 
     if task == "embedding":
         return _cosine_groups(calibration, embed)
-    groups = []
-    for query, documents in calibration.groups:
-        logits = []
-        for start in range(0, len(documents), _TORCH_BATCH):
-            docs = documents[start : start + _TORCH_BATCH]
-            batch = hf_tokenizer(
-                [query] * len(docs),
-                docs,
-                truncation="only_second",
-                max_length=max_length,
-                padding=True,
-                return_tensors="pt",
-            )
-            with torch.no_grad():
-                logits.append(relevance_logit(model(**batch).logits.float().numpy()))
-        groups.append(np.concatenate(logits))
-    return groups
+    return [torch_pair_logits(model, hf_tokenizer, q, docs, max_length) for q, docs in calibration.groups]
+
+
+def torch_pair_logits(
+    model: Any, hf_tokenizer: Any, query: str, documents: list[str], max_length: int, batch_size: int = _TORCH_BATCH
+) -> np.ndarray:
+    """Relevance logits of a PyTorch cross-encoder, tokenized the way the bridge tokenizes (only_second).
+
+    The caller sets eval mode; gradients are off here.
+    """
+    import torch
+
+    logits = []
+    for start in range(0, len(documents), batch_size):
+        docs = documents[start : start + batch_size]
+        batch = hf_tokenizer(
+            [query] * len(docs),
+            docs,
+            truncation="only_second",
+            max_length=max_length,
+            padding=True,
+            return_tensors="pt",
+        )
+        with torch.inference_mode():
+            logits.append(relevance_logit(model(**batch).logits.float().numpy()))
+    return np.concatenate(logits) if logits else np.empty(0)
 
 
 def onnx_scores(

@@ -69,25 +69,15 @@ def seed_everything(seed: int) -> None:
 
 def torch_scorer(model: Any, tokenizer: Any, max_length: int, batch_size: int = 32) -> Scorer:
     """Relevance logits from the torch model, in the documents' order (eval mode, no grad)."""
+    from onnx_export.fidelity import torch_pair_logits
 
     def score(query: str, documents: list[str]) -> list[float]:
         was_training = model.training
         model.eval()
-        out: list[float] = []
-        with torch.inference_mode():
-            for start in range(0, len(documents), batch_size):
-                docs = documents[start : start + batch_size]
-                batch = tokenizer(
-                    [query] * len(docs),
-                    docs,
-                    truncation="only_second",
-                    max_length=max_length,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                out += model(**batch).logits[:, 0].float().tolist()
-        model.train(was_training)
-        return out
+        try:
+            return torch_pair_logits(model, tokenizer, query, documents, max_length, batch_size).tolist()
+        finally:
+            model.train(was_training)
 
     return score
 
