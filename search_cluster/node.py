@@ -155,6 +155,14 @@ class OpenSearchNode:
         stamp = {"version": self.version, "with_ml": bool(self.with_ml), "extra_plugins": extra_entries}
         (self.install_root / _STAMP).write_text(json.dumps(stamp))
 
+    def _adopt_recorded_plugins(self, stamp: dict[str, Any] | None) -> None:
+        """Keep the extra plugins the current layout records (and whose zips still exist), so that a
+        re-layout (e.g. a changed zip) does not drop them."""
+        for entry in (stamp or {}).get("extra_plugins", []):
+            path = Path(str(entry[0])) if isinstance(entry, list) and entry else None
+            if path is not None and path.is_file() and path not in self.extra_plugins:
+                self.extra_plugins.append(path)
+
     def ensure_installed(self) -> None:
         """Lay out home/ unless the existing one has this version, ML choice and extra plugins.
 
@@ -164,6 +172,7 @@ class OpenSearchNode:
         stamp = self._read_stamp()
         if self.with_ml is None:
             self.with_ml = bool(stamp and stamp.get("with_ml"))
+            self._adopt_recorded_plugins(stamp)
         wanted = [self._plugin_entry(p) for p in self.extra_plugins]
         if (
             stamp is not None

@@ -8,7 +8,6 @@ restarted when it was running), and the bridge URL is stored in the persistent c
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import zipfile
@@ -28,7 +27,6 @@ PLUGIN_PROJECT = Path(__file__).resolve().parents[1] / "opensearch-plugin"
 STATS_PATH = "/_plugins/rescore_bridge/stats"
 ENDPOINTS_SETTING = "rescore_bridge.endpoints"
 TIMEOUT_SETTING = "rescore_bridge.timeout_ms"
-_LAYOUT_STAMP = "layout.json"
 
 
 class PluginInstallError(RuntimeError):
@@ -191,23 +189,9 @@ def install_plugin(
 
 
 def node_for_install_root(install_root: Path, port: int, version: str) -> OpenSearchNode:
-    """The node object for an existing install root, keeping the plugins it was laid out with.
-
-    Building the object with another `with_ml` or other extra plugins than the layout stamp records
-    would make its next start or install lay the whole home out again without them.
-    """
-    with_ml = False
-    extra: list[Path] = []
-    stamp = install_root / _LAYOUT_STAMP
-    if stamp.is_file():
-        try:
-            laid_out = json.loads(stamp.read_text())
-            with_ml = bool(laid_out.get("with_ml", False))
-            entries = laid_out.get("extra_plugins", [])
-            extra = [Path(entry[0]) for entry in entries if Path(entry[0]).is_file()]
-        except (json.JSONDecodeError, AttributeError, IndexError, TypeError):
-            with_ml, extra = False, []
-    return OpenSearchNode(install_root, port, with_ml=with_ml, extra_plugins=extra, version=version)
+    """The node object for an existing install root, keeping the ML plugins and extra plugins it was laid
+    out with (`with_ml=None` makes the node read them from its layout stamp)."""
+    return OpenSearchNode(install_root, port, with_ml=None, version=version)
 
 
 @click.command("install-plugin")
