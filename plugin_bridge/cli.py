@@ -84,7 +84,7 @@ def score(
 @click.option("--port", type=int, default=None, help="Port [8080].")
 @click.option("--provider", type=click.Choice(["cpu", "cuda", "auto"]), default=None, help="Execution provider [cpu].")
 @click.option("--intra-op-threads", type=int, default=None, help="onnxruntime threads per inference [all cores].")
-@click.option("--max-batch-tokens", type=int, default=None, help="Padded tokens per batch [4096].")
+@click.option("--max-batch-tokens", type=int, default=None, help="Padded tokens per batch [512 on CPU, 16384 on CUDA].")
 @click.option("--max-batch-size", type=int, default=None, help="Pairs per batch [64].")
 @click.option("--max-queue-pairs", type=int, default=None, help="Queued pairs before 429 [4096].")
 @click.option("--max-documents", type=int, default=None, help="Documents per request [1000].")

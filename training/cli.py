@@ -80,6 +80,11 @@ def _with_positives(stage: FirstStage, judgments: Judgments, corpus: Path | None
     help="ONNX node kept in fp32 by int8 (repeatable). Default: if the gate refuses int8, retry once with "
     "the feed-forward MatMuls in fp32.",
 )
+@click.option(
+    "--eval-variants",
+    default="fp32,optimized,int8",
+    help="Comma-separated artifact variants scored on --eval-qrels (optimized = fp32 after fusion, same scores).",
+)
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
 @click.option("--no-export", is_flag=True, help="Stop after training (no ONNX export or evaluation).")
 def train(**options: Any) -> None:
@@ -87,6 +92,7 @@ def train(**options: Any) -> None:
     from .pipeline import run_pipeline
 
     options["quant_exclude"] = tuple(options["quant_exclude"]) or None
+    options["eval_variants"] = tuple(v.strip() for v in options["eval_variants"].split(",") if v.strip())
     keys = set(TrainConfig.__dataclass_fields__)
     try:
         config = TrainConfig(**{k: v for k, v in options.items() if k in keys})

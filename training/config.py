@@ -37,6 +37,7 @@ class TrainConfig:
     eval_every: int | None = None  # steps between validations (default: 4 per epoch)
     patience: int = 2  # validations without improvement before stopping early
     seed: int = 42
+    eval_variants: tuple[str, ...] = ("fp32", "optimized", "int8")  # artifact variants scored on --eval-qrels
     quant_exclude: tuple[str, ...] | None = None  # ONNX nodes kept fp32 in int8; None = automatic retry
     threads: int | None = None
 
@@ -56,6 +57,10 @@ class TrainConfig:
             (0 < self.val_fraction < 0.9, "--val-fraction must be in (0, 0.9)"),
             (min(self.depth, self.val_depth, self.eval_depth) >= 1, "--depth, --val-depth, --eval-depth must be >= 1"),
             (self.patience >= 1, "--patience must be at least 1"),
+            (
+                bool(self.eval_variants) and set(self.eval_variants) <= {"fp32", "optimized", "int8", "fp16"},
+                f"--eval-variants must name fp32, optimized, int8 or fp16, got {','.join(self.eval_variants)}",
+            ),
         ]
         for ok, message in checks:
             if not ok:

@@ -9,7 +9,7 @@ from typing import Any
 from .config import TrainConfig
 from .data import Judgments, write_run
 from .evaluate import measure
-from .export import DEFAULT_VARIANTS, export_trained, score_artifact, write_calibration
+from .export import export_trained, score_artifact, write_calibration
 from .first_stage import FirstStage
 from .loop import Trainer
 from .pairs import split_queries
@@ -80,7 +80,7 @@ def run_pipeline(
             rows = [{"system": "first stage alone", **measure(eval_run, eval_judgments.qrels)}]
             for score in score_artifact(
                 config.out_dir / "artifact",
-                DEFAULT_VARIANTS,
+                config.eval_variants,
                 eval_run,
                 eval_judgments.queries,
                 eval_stage.documents,

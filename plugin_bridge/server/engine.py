@@ -73,7 +73,7 @@ class ModelEngine:
         self.batcher = DynamicBatcher(
             self._infer,
             self._inference_pool,
-            self.settings.max_batch_tokens,
+            self.reranker.max_batch_tokens,
             self.settings.max_queue_pairs,
             on_queue_wait=self.metrics.queue_wait_seconds.labels(model=self.name).observe,
             on_queue_size=self.metrics.queue_pairs.labels(model=self.name).set,

@@ -41,8 +41,10 @@ class BridgeSettings(BaseSettings):
     provider: Literal["cpu", "cuda", "auto"] = "cpu"
     intra_op_threads: int = Field(0, ge=0, description="0 = onnxruntime decides (all cores).")
     activation: Literal["sigmoid", "none"] = "sigmoid"
-    max_batch_tokens: int = Field(
-        4_096, ge=512, description="Padded tokens per inference batch (small batches stay in CPU cache)."
+    max_batch_tokens: int | None = Field(
+        None,
+        ge=64,
+        description="Padded tokens per inference batch; default 512 on CPU (small batches stay in cache), 16384 on CUDA.",
     )
     max_batch_size: int = Field(64, ge=1)
     max_queue_pairs: int = Field(4_096, ge=1, description="Pairs waiting for inference before 429.")
