@@ -181,3 +181,5 @@ def test_bad_inputs_give_one_line_errors(setup: dict[str, Path], tmp_path: Path)
     )
     assert no_stage.exit_code == 2 and "--index NAME, or --run FILE" in no_stage.output
     assert load_run(setup["run.trec"])["q0"][2][0] == "d0-0"
+    unknown_variant = runner.invoke(train, [*_args(setup, tmp_path / "w", "--no-export"), "--eval-variants", "int4"])
+    assert unknown_variant.exit_code == 2 and "--eval-variants must name" in unknown_variant.output
