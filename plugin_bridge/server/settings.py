@@ -44,7 +44,7 @@ class BridgeSettings(BaseSettings):
     max_batch_tokens: int | None = Field(
         None,
         ge=64,
-        description="Padded tokens per inference batch; default 512 on CPU (small batches stay in cache), 16384 on CUDA.",
+        description="Padded tokens per inference batch; default 512 on CPU (stays in cache), 16384 on CUDA.",
     )
     max_batch_size: int = Field(64, ge=1)
     max_queue_pairs: int = Field(4_096, ge=1, description="Pairs waiting for inference before 429.")
