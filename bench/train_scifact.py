@@ -114,51 +114,6 @@ def train_models(work: Path, run_file: Path, models: dict[str, list[str]]) -> di
     return {name: dict(json.loads((work / name / "report.json").read_text())) for name in models}
 
 
-def ensure_int8(work: Path, name: str, report: dict[str, Any]) -> None:
-    """Re-export a model trained before the automatic int8 retry existed, if its int8 was refused."""
-    from training.export import export_trained
-
-    artifact = work / name / "artifact"
-    manifest = json.loads((artifact / "manifest.json").read_text())
-    if manifest["variants"]["int8"]["accepted"] or manifest["quantization"]["excluded_nodes"]:
-        return
-    print(f"{name}: int8 was refused by the gate; re-exporting with the automatic retry")
-    max_length = int(report["config"]["max_length"])
-    report["export"] = export_trained(
-        work / name / "model", artifact, max_length, work / name / "calibration.jsonl", print
-    )
-    report["evaluation"] = [row for row in report["evaluation"] if "(int8)" not in row["system"]]
-    (work / name / "eval-int8.trec").unlink(missing_ok=True)
-    (work / name / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-
-
-def missing_variant_rows(work: Path, name: str, report: dict[str, Any], run_file: Path, depth: int) -> None:
-    """Score exported variants the training run did not evaluate (appends rows and eval-*.trec files)."""
-    from training.data import load_corpus, load_judgments, load_run, write_run
-    from training.export import score_artifact
-
-    artifact = work / name / "artifact"
-    manifest = json.loads((artifact / "manifest.json").read_text())
-    done = {row["system"].split("(")[-1].rstrip(")") for row in report["evaluation"]}
-    todo = [v for v in EVAL_VARIANTS if v not in done and manifest["variants"].get(v, {}).get("accepted")]
-    if not todo:
-        return
-    judged = load_judgments(SCIFACT / "queries.jsonl", SCIFACT / "qrels" / "test.tsv")
-    run = {q: hits for q, hits in load_run(run_file).items() if q in judged.queries}
-    docs = load_corpus(SCIFACT / "corpus.jsonl", {d for hits in run.values() for d, _ in hits[:depth]})
-    for score in score_artifact(artifact, todo, run, judged.queries, docs, judged.qrels, depth, print):
-        write_run(work / name / f"eval-{score.variant}.trec", score.run, f"rerank-{score.variant}")
-        report["evaluation"].append(
-            {
-                "system": f"reranked top {depth} ({score.variant})",
-                **score.metrics,
-                "pairs_per_second": score.pairs_per_second,
-                "pairs": score.pairs,
-            }
-        )
-    (work / name / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-
-
 def speed(
     work: Path, names: list[str], run_file: Path, depth: int, queries: int = 20, rounds: int = 3
 ) -> dict[str, float]:
@@ -210,11 +165,9 @@ def window_rows(work: Path, name: str, run_file: Path, depth: int) -> list[dict[
                 head = first[qid][:window]
                 keyed = sorted((-ce[doc], rank, (doc, score)) for rank, (doc, score) in enumerate(head))
                 run[qid] = [hit for _, _, hit in keyed] + first[qid][window:]
-            row = {"system": f"{name} {variant}", "window": window, **measure(run, qrels)}
-            rows.append(row)
-            for fused_window in (window,):
-                fused = {qid: rrf(run[qid], first[qid], fused_window) for qid in run}
-                rows.append({"system": f"{name} {variant} + RRF", "window": window, **measure(fused, qrels)})
+            fused = {qid: rrf(run[qid], first[qid], window) for qid in run}
+            rows.append({"system": f"{name} {variant}", "window": window, **measure(run, qrels)})
+            rows.append({"system": f"{name} {variant} + RRF", "window": window, **measure(fused, qrels)})
     return rows
 
 
@@ -254,9 +207,6 @@ def main(
         ],
     }  # fmt: skip
     reports = train_models(work, run_file, {name: common + extra for name, extra in models.items()})
-    for name, report in reports.items():
-        ensure_int8(work, name, report)
-        missing_variant_rows(work, name, report, run_file, eval_depth)
     rows: list[dict[str, Any]] = []
     for name, report in reports.items():
         for row in report["evaluation"]:

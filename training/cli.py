@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .config import LOSSES, TrainConfig
+from .config import EVAL_VARIANTS, LOSSES, TrainConfig
 from .data import DataError, Judgments, load_judgments
 from .first_stage import FirstStage, from_files, from_index
 
@@ -82,7 +82,7 @@ def _with_positives(stage: FirstStage, judgments: Judgments, corpus: Path | None
 )
 @click.option(
     "--eval-variants",
-    default="fp32,optimized,int8",
+    default=",".join(EVAL_VARIANTS),
     help="Comma-separated artifact variants scored on --eval-qrels (optimized = fp32 after fusion, same scores).",
 )
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")

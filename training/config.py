@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 Loss = Literal["bce", "listwise"]
 LOSSES: tuple[str, ...] = ("bce", "listwise")
+EVAL_VARIANTS: tuple[str, ...] = ("fp32", "optimized", "int8")  # optimized = fp32 after graph fusion
+KNOWN_VARIANTS = frozenset({*EVAL_VARIANTS, "fp16"})
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class TrainConfig:
     eval_every: int | None = None  # steps between validations (default: 4 per epoch)
     patience: int = 2  # validations without improvement before stopping early
     seed: int = 42
-    eval_variants: tuple[str, ...] = ("fp32", "optimized", "int8")  # artifact variants scored on --eval-qrels
+    eval_variants: tuple[str, ...] = EVAL_VARIANTS  # artifact variants scored on --eval-qrels
     quant_exclude: tuple[str, ...] | None = None  # ONNX nodes kept fp32 in int8; None = automatic retry
     threads: int | None = None
 
@@ -58,7 +60,7 @@ class TrainConfig:
             (min(self.depth, self.val_depth, self.eval_depth) >= 1, "--depth, --val-depth, --eval-depth must be >= 1"),
             (self.patience >= 1, "--patience must be at least 1"),
             (
-                bool(self.eval_variants) and set(self.eval_variants) <= {"fp32", "optimized", "int8", "fp16"},
+                bool(self.eval_variants) and set(self.eval_variants) <= KNOWN_VARIANTS,
                 f"--eval-variants must name fp32, optimized, int8 or fp16, got {','.join(self.eval_variants)}",
             ),
         ]

@@ -15,8 +15,6 @@ from typing import Any
 from .data import Qrels, Run
 from .evaluate import measure, rerank
 
-DEFAULT_VARIANTS = ("fp32", "optimized", "int8")  # optimized = fp32 after graph fusion
-
 
 @dataclass(frozen=True)
 class VariantScore:
