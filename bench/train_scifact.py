@@ -43,11 +43,11 @@ def make_runs(work: Path, port: int, depth: int) -> Path:
     """BM25 runs for every SciFact query from a private node; returns the run file."""
     from opensearchpy import helpers
 
+    from search_cluster.beir import load_queries, write_run
     from search_cluster.client import make_client
     from search_cluster.corpus import Document, read_corpus
     from search_cluster.node import OpenSearchNode
     from search_cluster.search import search
-    from training.data import load_queries, write_run
 
     run_file = work / f"bm25-top{depth}.trec"
     if run_file.is_file():
@@ -119,7 +119,7 @@ def speed(
 ) -> dict[str, float]:
     """Pairs/s of every accepted variant on the same fixed pairs, back to back (comparable numbers)."""
     from plugin_bridge import Reranker
-    from training.data import load_corpus, load_judgments, load_run
+    from search_cluster.beir import load_corpus, load_judgments, load_run
 
     judged = load_judgments(SCIFACT / "queries.jsonl", SCIFACT / "qrels" / "test.tsv")
     run = load_run(run_file)
@@ -150,7 +150,7 @@ def window_rows(work: Path, name: str, run_file: Path, depth: int) -> list[dict[
     A document's cross-encoder score does not depend on the window, so one scoring pass at the deepest
     window gives every shallower one: rerank the head, keep BM25 order below it.
     """
-    from training.data import load_qrels, load_run
+    from search_cluster.beir import load_qrels, load_run
     from training.evaluate import measure
 
     qrels = load_qrels(SCIFACT / "qrels" / "test.tsv")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from collections.abc import Callable
@@ -14,6 +13,7 @@ import ir_measures
 from ir_measures import R, nDCG
 from opensearchpy import OpenSearch
 
+from search_cluster.beir import load_judgments
 from search_cluster.ingest import EmbeddingModel
 from search_cluster.search import search
 
@@ -37,29 +37,14 @@ class ModeResult:
 
 
 def load_judged(queries_file: Path, qrels_file: Path) -> Judged:
-    """BEIR queries (jsonl `_id`, `text`) and qrels (tsv with a header: query-id, corpus-id, score)."""
-    qrels = []
-    for number, line in enumerate(qrels_file.read_text().splitlines(), start=1):
-        parts = line.split("\t")
-        if number == 1 and not parts[-1].strip().lstrip("-").isdigit():
-            continue  # header
-        if len(parts) != 3:
-            raise ValueError(f"{qrels_file}:{number}: expected 3 tab-separated columns")
-        qrels.append(ir_measures.Qrel(parts[0], parts[1], int(parts[2])))
-    judged = {q.query_id for q in qrels}
-    queries = {}
-    for number, line in enumerate(queries_file.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{queries_file}:{number}: invalid JSON ({exc.msg})") from exc
-        if str(obj.get("_id")) in judged:
-            queries[str(obj["_id"])] = str(obj["text"])
-    if not queries:
-        raise ValueError(f"no query in {queries_file} has a judgment in {qrels_file}")
-    return Judged(queries, qrels)
+    """Every query with a judgment (graded 0 too, as trec_eval counts it) and its qrels, for ir-measures."""
+    judgments = load_judgments(queries_file, qrels_file, positive_only=False)
+    qrels = [
+        ir_measures.Qrel(query_id, doc_id, grade)
+        for query_id, docs in judgments.qrels.items()
+        for doc_id, grade in docs.items()
+    ]
+    return Judged(judgments.queries, qrels)
 
 
 def evaluate_mode(

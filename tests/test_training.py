@@ -13,8 +13,8 @@ torch = pytest.importorskip("torch")
 from click.testing import CliRunner  # noqa: E402
 from tiny_model import build_tiny_cross_encoder  # noqa: E402
 
+from search_cluster.beir import load_judgments, load_run  # noqa: E402
 from training.cli import train  # noqa: E402
-from training.data import load_judgments, load_run  # noqa: E402
 from training.export import ffn_nodes  # noqa: E402
 from training.first_stage import from_files  # noqa: E402
 from training.loop import group_loss  # noqa: E402

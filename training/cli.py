@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
+from search_cluster.beir import DataError, Judgments, load_corpus, load_judgments
+
 from .config import EVAL_VARIANTS, LOSSES, TrainConfig
-from .data import DataError, Judgments, load_judgments
 from .first_stage import FirstStage, from_files, from_index
 
 
@@ -27,8 +28,6 @@ def _first_stage(
 
 def _with_positives(stage: FirstStage, judgments: Judgments, corpus: Path | None) -> FirstStage:
     """Judged positives the first stage missed still train the model: read their text from the corpus."""
-    from .data import load_corpus
-
     wanted = {d for docs in judgments.qrels.values() for d, g in docs.items() if g > 0} - set(stage.documents)
     if wanted and corpus is not None:
         stage.documents.update(load_corpus(corpus, wanted))

@@ -14,7 +14,7 @@ import ir_measures
 from ir_measures import RR, nDCG
 from tqdm.auto import tqdm
 
-from .data import Qrels, Run
+from search_cluster.beir import Qrels, Run
 
 Scorer = Callable[[str, list[str]], Sequence[float]]
 MEASURES = {"ndcg@10": nDCG @ 10, "mrr@10": RR @ 10}

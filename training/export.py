@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .data import Qrels, Run
+from search_cluster.beir import Qrels, Run
+
 from .evaluate import measure, rerank
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .data import DataError, Run, document_text, load_corpus, load_run
+from search_cluster.beir import DataError, Run, document_text, load_corpus, load_run
 
 
 @dataclass(frozen=True)

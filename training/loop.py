@@ -22,8 +22,9 @@ import torch
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
+from search_cluster.beir import Judgments
+
 from .config import TrainConfig
-from .data import Judgments
 from .evaluate import Scorer, measure, rerank
 from .first_stage import FirstStage
 from .model import load_base, parameter_groups

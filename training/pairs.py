@@ -11,7 +11,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .data import Qrels, Run
+from search_cluster.beir import Qrels, Run
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from search_cluster.beir import Judgments, write_run
+
 from .config import TrainConfig
-from .data import Judgments, write_run
 from .evaluate import measure
 from .export import export_trained, score_artifact, write_calibration
 from .first_stage import FirstStage

@@ -1,6 +1,7 @@
-"""Read BEIR queries/qrels/corpus and TREC run files, the inputs every training run starts from.
+"""Read BEIR queries/qrels/corpus and TREC run files: the judged data that evaluation and training share.
 
-Every reader fails with a `DataError` naming the file and line, so the CLI can print one clear line.
+Standard library only, so the training extra can use it without the cluster extra and vice versa.
+Every reader fails with a `DataError` naming the file and line, so a CLI can print one clear line.
 """
 
 from __future__ import annotations
@@ -68,16 +69,20 @@ def load_qrels(path: Path) -> Qrels:
     return dict(qrels)
 
 
-def load_judgments(queries_file: Path, qrels_file: Path) -> Judgments:
-    """Queries that have at least one positive judgment, with their qrels."""
+def load_judgments(queries_file: Path, qrels_file: Path, *, positive_only: bool = True) -> Judgments:
+    """Judged queries with their qrels: those with a positive judgment (training), or with any (evaluation).
+
+    A judged query missing from the queries file is an error, not a silent drop: it would change the metric.
+    """
     queries = load_queries(queries_file)
     qrels = load_qrels(qrels_file)
     missing = sorted(set(qrels) - set(queries))
     if missing:
         raise DataError(f"{qrels_file}: {len(missing)} judged queries are not in {queries_file} (e.g. {missing[0]})")
-    judged = {qid: queries[qid] for qid, docs in qrels.items() if any(g > 0 for g in docs.values())}
-    if not judged:
+    wanted = {qid for qid, docs in qrels.items() if not positive_only or any(g > 0 for g in docs.values())}
+    if not wanted:
         raise DataError(f"{qrels_file}: no positive judgment")
+    judged = {qid: queries[qid] for qid in qrels if qid in wanted}
     return Judgments(judged, {qid: qrels[qid] for qid in judged})
 
 
