@@ -19,6 +19,7 @@ venv: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy onnx_export plugin_bridge search_cluster rescore_cli training
 
 java-test:

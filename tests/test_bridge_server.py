@@ -269,6 +269,10 @@ def test_serve_cuda_without_cuda_is_a_clear_error(tiny_artifact: Path) -> None:
 
     if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
         pytest.skip("this machine has CUDA: the error path cannot be shown here")
-    result = subprocess.run([sys.executable, "-m", "rescore_cli", "serve", "--model", str(tiny_artifact),
-                             "--provider", "cuda"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "rescore_cli", "serve", "--model", str(tiny_artifact), "--provider", "cuda"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "CUDAExecutionProvider" in result.stderr and "Traceback" not in result.stderr

@@ -26,8 +26,13 @@ def test_bridge_entrypoint_serves_every_artifact_in_models_dir(tiny_artifact: Pa
     models.mkdir()
     shutil.copytree(tiny_artifact, models / "tiny")
     port = free_port()
-    env = {**os.environ, "MODELS_DIR": str(models), "RESCORE_BRIDGE_PORT": str(port), "RESCORE_BRIDGE_BIN": BIN,
-           "RESCORE_BRIDGE_HOST": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "MODELS_DIR": str(models),
+        "RESCORE_BRIDGE_PORT": str(port),
+        "RESCORE_BRIDGE_BIN": BIN,
+        "RESCORE_BRIDGE_HOST": "127.0.0.1",
+    }
     process = subprocess.Popen([str(ENTRYPOINT)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"

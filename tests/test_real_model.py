@@ -25,9 +25,24 @@ def minilm_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # a sentence-transformers backbone: its scoring head is new (untrained), so int8 may lose ranking
     # fidelity on near-constant logits; --allow-fallback records that and serves the optimized graph
     result = subprocess.run(
-        [sys.executable, "-m", "rescore_cli", "export", gt.get_model_path(), "--out", str(out),
-         "--max-length", "256", "--allow-new-head", "--allow-fallback"],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=1200,
+        [
+            sys.executable,
+            "-m",
+            "rescore_cli",
+            "export",
+            gt.get_model_path(),
+            "--out",
+            str(out),
+            "--max-length",
+            "256",
+            "--allow-new-head",
+            "--allow-fallback",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=1200,
     )
     assert result.returncode == 0, result.stderr
     return out
@@ -55,9 +70,17 @@ def test_minilm_scores_offline_without_torch(minilm_artifact: Path) -> None:
         "print(json.dumps(r.score('what causes tides', ['the moon pulls the ocean', 'stock prices fell'])))\n"
         "assert 'torch' not in sys.modules\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120,
-                         env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        check=True,
+    )
     scores = json.loads(out.stdout)
     assert len(scores) == 2 and all(0.0 < s < 1.0 for s in scores)
-    assert scores == pytest.approx(Reranker(minilm_artifact).score("what causes tides",
-                                                                    ["the moon pulls the ocean", "stock prices fell"]))
+    assert scores == pytest.approx(
+        Reranker(minilm_artifact).score("what causes tides", ["the moon pulls the ocean", "stock prices fell"])
+    )
