@@ -176,8 +176,8 @@ def window_rows(work: Path, name: str, run_file: Path, depth: int) -> list[dict[
 @click.option("--port", type=int, default=9277, show_default=True, help="Port of the private OpenSearch node.")
 @click.option("--student-layers", type=int, default=3, show_default=True)
 @click.option("--eval-depth", type=int, default=100, show_default=True, help="BM25 hits reranked per test query.")
-@click.option("--max-steps", type=int, default=480, show_default=True, help="About 2.3 epochs of SciFact train.")
-@click.option("--student-steps", type=int, default=720, show_default=True, help="The student learns slower.")
+@click.option("--max-steps", type=int, default=800, show_default=True, help="About 4 epochs of SciFact train.")
+@click.option("--student-steps", type=int, default=800, show_default=True)
 @click.option("--max-length", type=int, default=256, show_default=True, help="Query + document tokens.")
 @click.option("--threads", type=int, default=1, show_default=True, help="Torch threads per training process.")
 def main(
@@ -195,15 +195,16 @@ def main(
     started = time.time()
     run_file = make_runs(work, port, depth=100)
     common = [
-        "--negatives", "3", "--val-depth", "10", "--val-fraction", "0.15", "--eval-depth", str(eval_depth),
+        "--negatives", "3", "--negative-pool", "100", "--random-negatives", "1",
+        "--val-depth", "30", "--val-fraction", "0.15", "--eval-depth", str(eval_depth),
         "--threads", str(threads), "--lr", "1e-4", "--max-length", str(max_length),
         "--eval-variants", ",".join(EVAL_VARIANTS),
     ]  # fmt: skip
     models = {
-        "full": ["--max-steps", str(max_steps), "--eval-every", str(max(1, max_steps // 3))],
+        "full": ["--max-steps", str(max_steps), "--eval-every", str(max(1, max_steps // 4))],
         f"student{student_layers}": [
             "--layers", str(student_layers), "--max-steps", str(student_steps),
-            "--eval-every", str(max(1, student_steps // 3)),
+            "--eval-every", str(max(1, student_steps // 4)),
         ],
     }  # fmt: skip
     reports = train_models(work, run_file, {name: common + extra for name, extra in models.items()})

@@ -60,8 +60,10 @@ def _with_positives(stage: FirstStage, judgments: Judgments, corpus: Path | None
 @click.option("--max-steps", type=int, default=None, help="Train exactly this many steps (overrides --epochs).")
 @click.option("--queries-per-step", type=int, default=4, help="Groups (1 positive + negatives) per step.")
 @click.option("--negatives", type=int, default=5, help="Hard negatives per positive.")
-@click.option("--negative-pool", type=int, default=30, help="Sample hard negatives from this many top hits.")
-@click.option("--random-negatives", type=int, default=0, help="Extra random negatives per positive.")
+@click.option(
+    "--negative-pool", type=int, default=100, help="Sample hard negatives from this many top hits (the rerank depth)."
+)
+@click.option("--random-negatives", type=int, default=1, help="Extra random negatives per positive.")
 @click.option("--lr", type=float, default=1e-4, help="Learning rate of the pretrained body.")
 @click.option("--head-lr", type=float, default=1e-3, help="Learning rate of the new classification head.")
 @click.option("--max-length", type=int, default=128, help="Max tokens of query + document.")

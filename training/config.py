@@ -25,8 +25,10 @@ class TrainConfig:
     max_steps: int | None = None  # overrides epochs when given
     queries_per_step: int = 4
     negatives: int = 5  # hard negatives per positive (from the first stage)
-    negative_pool: int = 30  # hard negatives are sampled from this many top first-stage hits
-    random_negatives: int = 0  # extra negatives drawn from the whole candidate pool
+    # Hard negatives are sampled from this many top first-stage hits. As deep as the window that will be
+    # reranked: negatives from the top 30 only left the model promoting wrong documents from rank 30-100.
+    negative_pool: int = 100
+    random_negatives: int = 1  # extra negatives drawn from the whole candidate pool
     lr: float = 1e-4
     head_lr: float = 1e-3
     weight_decay: float = 0.01
