@@ -105,12 +105,22 @@ def start_training(work: Path, name: str, run_file: Path, args: list[str]) -> su
     return None
 
 
-def train_models(work: Path, run_file: Path, models: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
-    """Train the models side by side (one torch thread each, so 2 cores run 2 trainings) and load their reports."""
-    running = {name: start_training(work, name, run_file, args) for name, args in models.items()}
-    for name, process in running.items():
+def train_models(
+    work: Path, run_file: Path, models: dict[str, list[str]], sequential: bool
+) -> dict[str, dict[str, Any]]:
+    """Train the models side by side (one torch thread each on 2 cores) or one after the other; load their reports."""
+
+    def finish(name: str, process: subprocess.Popen[bytes] | None) -> None:
         if process is not None and process.wait() != 0:
             raise SystemExit(f"training {name} failed (exit {process.returncode}); see {work / (name + '.log')}")
+
+    if sequential:
+        for name, args in models.items():
+            finish(name, start_training(work, name, run_file, args))
+    else:
+        running = {name: start_training(work, name, run_file, args) for name, args in models.items()}
+        for name, process in running.items():
+            finish(name, process)
     return {name: dict(json.loads((work / name / "report.json").read_text())) for name in models}
 
 
@@ -180,6 +190,9 @@ def window_rows(work: Path, name: str, run_file: Path, depth: int) -> list[dict[
 @click.option("--student-steps", type=int, default=800, show_default=True)
 @click.option("--max-length", type=int, default=256, show_default=True, help="Query + document tokens.")
 @click.option("--threads", type=int, default=1, show_default=True, help="Torch threads per training process.")
+@click.option(
+    "--sequential", is_flag=True, help="Train the models one after the other (with --threads 2: the published run)."
+)
 def main(
     work: Path,
     port: int,
@@ -189,6 +202,7 @@ def main(
     student_steps: int,
     max_length: int,
     threads: int,
+    sequential: bool,
 ) -> None:
     """Train full + student on SciFact train, evaluate on SciFact test, print the table, write JSON."""
     work.mkdir(parents=True, exist_ok=True)
@@ -207,7 +221,7 @@ def main(
             "--eval-every", str(max(1, student_steps // 4)),
         ],
     }  # fmt: skip
-    reports = train_models(work, run_file, {name: common + extra for name, extra in models.items()})
+    reports = train_models(work, run_file, {name: common + extra for name, extra in models.items()}, sequential)
     rows: list[dict[str, Any]] = []
     for name, report in reports.items():
         for row in report["evaluation"]:
