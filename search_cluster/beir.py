@@ -79,10 +79,11 @@ def load_judgments(queries_file: Path, qrels_file: Path, *, positive_only: bool 
     missing = sorted(set(qrels) - set(queries))
     if missing:
         raise DataError(f"{qrels_file}: {len(missing)} judged queries are not in {queries_file} (e.g. {missing[0]})")
-    wanted = {qid for qid, docs in qrels.items() if not positive_only or any(g > 0 for g in docs.values())}
-    if not wanted:
+    judged = {
+        qid: queries[qid] for qid, docs in qrels.items() if not positive_only or any(g > 0 for g in docs.values())
+    }
+    if not judged:
         raise DataError(f"{qrels_file}: no positive judgment")
-    judged = {qid: queries[qid] for qid in qrels if qid in wanted}
     return Judgments(judged, {qid: qrels[qid] for qid in judged})
 
 
