@@ -4,7 +4,9 @@ Requests carry 100 documents of about 200 words (SciFact abstracts) at max lengt
 runs 1, 4 and 16 concurrent clients. Baselines score the same 100-pair requests in-process with
 `CrossEncoder.predict` (default batch_size 32): PyTorch fp32, and `backend="onnx"` with its own dynamic-int8
 export; for the record also the int8 model at batch_size 2, the rows the bridge's 512-token CPU budget
-gives at this length (most of the bridge's lead over the default comes from that budget).
+gives at this length. Two in-process `Reranker` rows (no HTTP) split the bridge's lead into its causes:
+the bridge's CPU session (SkipLayerNormalization left unfused, see plugin_bridge.session) and the same
+artifact on onnxruntime's stock session (`disabled_optimizers=()`), both with the 512-token budget.
 "Overhead" compares wall time with the bridge's own inference time from /metrics at full load.
 
     python bench/bridge_throughput.py [--artifact DIR] [--rounds 3] [--requests 8]
@@ -160,6 +162,12 @@ def main() -> None:
         "st_onnx_int8": (int8_model, 32),
         "st_onnx_int8_bs2": (int8_model, 2),
     }
+    from plugin_bridge import Reranker
+
+    rerankers = {
+        "reranker_in_process": Reranker(artifact),
+        "reranker_stock_session": Reranker(artifact, disabled_optimizers=()),
+    }
     with BridgeProcess([("default", artifact)], workdir, extra_args=["--cache-entries", "0"]) as bridge:
         warm_query, warm_docs = make_requests(1, seed=98)[0]  # one untimed request, as the baselines get
         httpx.post(bridge.url + "/v1/scores", json={"query": warm_query, "documents": warm_docs}, timeout=600)
@@ -170,6 +178,10 @@ def main() -> None:
                 requests = make_requests(max(2, args.requests // 2), seed=99 + round_index)
                 predict = lambda p, m=model, b=batch_size: m.predict(p, batch_size=b)  # noqa: E731
                 samples.setdefault(name, []).append(bench_in_process(predict, requests))
+            for name, reranker in rerankers.items():
+                requests = make_requests(max(2, args.requests // 2), seed=99 + round_index)
+                score = lambda p, r=reranker: r.score(p[0][0], [d for _, d in p])  # noqa: E731
+                samples.setdefault(name, []).append(bench_in_process(score, requests))
             for clients in client_counts:
                 per_client = max(1, args.requests // clients)
                 result = bench_bridge(bridge.url, clients, per_client, seed=1000 * round_index + clients)

@@ -20,8 +20,10 @@ from .session import OnnxModel, Provider
 from .tokenization import EncodedPair, EncodedRequest, PairTokenizer, pad_batch
 
 # Padded tokens per inference batch. On CPU small batches win because activations stay in cache:
-# MiniLM-L6 int8 on 2 EPYC cores ran 117 pairs/s at 2 rows x 256 tokens, 111 at 4, 89 at 16, 84 at 32
-# (and at 128 tokens, 4-8 rows was best). GPUs need wide batches to fill the device (not measured here).
+# MiniLM-L6 int8 on 2 EPYC cores (the bridge's CPU session) ran 134/142/129/111/104/98 pairs/s at
+# 1/2/4/8/16/32 rows x 256 tokens (at 128 tokens, 4-8 rows was best). How much the width matters
+# changes with the host's state (on some runs 2 and 32 rows were level), but small never lost.
+# GPUs need wide batches to fill the device (not measured here).
 CPU_MAX_BATCH_TOKENS = 512
 CUDA_MAX_BATCH_TOKENS = 16_384
 DEFAULT_MAX_BATCH_TOKENS = CPU_MAX_BATCH_TOKENS
@@ -116,12 +118,18 @@ class Reranker:
         max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
         chunk_stride: int = 32,
         verify_hashes: bool = True,
+        disabled_optimizers: Sequence[str] | None = None,
     ) -> None:
         self.artifact: Artifact = load_artifact(artifact_dir, verify_hashes=verify_hashes)
         if self.artifact.task != "cross-encoder":
             raise ArtifactError(f"{artifact_dir} holds a '{self.artifact.task}' model, not a cross-encoder")
         self.variant = self.artifact.variant(variant)
-        self.model = OnnxModel(self.artifact.variant_path(self.variant.name), provider, intra_op_threads)
+        self.model = OnnxModel(
+            self.artifact.variant_path(self.variant.name),
+            provider,
+            intra_op_threads,
+            disabled_optimizers=disabled_optimizers,
+        )
         self.tokenizer = PairTokenizer(self.artifact.tokenizer_file, self.artifact.max_length, chunk_stride)
         self.activation: Activation = activation or self.artifact.manifest.get("activation", "sigmoid")
         self.max_batch_tokens = max_batch_tokens or default_batch_tokens(self.model.provider)

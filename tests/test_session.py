@@ -1,0 +1,47 @@
+"""The graphs onnxruntime actually runs on CPU: SkipLayerNormalization stays unfused (it is the slow kernel)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnxruntime.quantization import QuantType, quantize_dynamic
+
+from plugin_bridge.session import CPU_DISABLED_OPTIMIZERS, OnnxModel
+
+
+def op_counts(path: Path) -> Counter[str]:
+    return Counter(node.op_type for node in onnx.load(str(path), load_external_data=False).graph.node)
+
+
+def feed(batch: int = 3, length: int = 40) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return {
+        "input_ids": rng.integers(5, 90, (batch, length)).astype(np.int64),
+        "attention_mask": np.ones((batch, length), np.int64),
+        "token_type_ids": np.zeros((batch, length), np.int64),
+    }
+
+
+def test_exported_cpu_graph_is_fused_except_skip_layer_norm(tiny_artifact: Path) -> None:
+    ops = op_counts(tiny_artifact / "model_optimized.onnx")
+    assert ops["Attention"] > 0  # the optimizer did run
+    assert ops["SkipLayerNormalization"] == 0
+    assert ops["LayerNormalization"] > 0
+
+
+def test_cpu_session_skips_the_fusion_and_scores_do_not_change(tiny_artifact: Path, tmp_path: Path) -> None:
+    # onnxruntime fuses at load time where a bias-free Add feeds LayerNormalization: in int8 graphs, whose
+    # MatMulIntegerToFloat absorbs the bias (the tiny model's own int8 may be refused by the gate)
+    source = tmp_path / "int8.onnx"
+    quantize_dynamic(tiny_artifact / "model.onnx", source, per_channel=True, weight_type=QuantType.QInt8)
+    bridge = OnnxModel(source, "cpu", optimized_model_path=tmp_path / "bridge.onnx")
+    stock = OnnxModel(source, "cpu", disabled_optimizers=(), optimized_model_path=tmp_path / "stock.onnx")
+    assert bridge.disabled_optimizers == CPU_DISABLED_OPTIMIZERS
+    # without the switch onnxruntime would fuse Add + LayerNormalization here; with it, it does not
+    assert op_counts(tmp_path / "stock.onnx")["SkipLayerNormalization"] > 0
+    assert op_counts(tmp_path / "bridge.onnx")["SkipLayerNormalization"] == 0
+    batch = feed()
+    np.testing.assert_allclose(bridge.run(batch), stock.run(batch), atol=1e-5)
