@@ -34,6 +34,13 @@ _console = Console(stderr=True)
 )
 @click.option("--per-channel/--per-tensor", default=True, show_default=True, help="int8 weight granularity.")
 @click.option("--quant-exclude", multiple=True, help="ONNX node name to keep in fp32 (repeatable).")
+@click.option(
+    "--int8-from",
+    type=click.Choice(["fused", "plain"]),
+    default="fused",
+    show_default=True,
+    help="Quantize the optimized graph (QAttention; faster on CPU) or the plain export (no --optimization: plain).",
+)
 @click.option("--fp16", is_flag=True, help="Also build an fp16 graph for the CUDA provider.")
 @click.option(
     "--allow-new-head",
@@ -65,6 +72,7 @@ def export(
     quant_arch: str | None,
     per_channel: bool,
     quant_exclude: tuple[str, ...],
+    int8_from: str,
     fp16: bool,
     allow_new_head: bool,
     calibration: Path | None,
@@ -92,6 +100,7 @@ def export(
             quant_arch=quant_arch or detect_quant_arch(),  # type: ignore[arg-type]
             quant_per_channel=per_channel,
             quant_exclude_nodes=quant_exclude,
+            quant_source=int8_from,  # type: ignore[arg-type]
             fp16=fp16,
             allow_new_head=allow_new_head,
             allow_fallback=allow_fallback,

@@ -11,6 +11,7 @@ Task = Literal["cross-encoder", "embedding"]
 Quantization = Literal["none", "dynamic-int8"]
 QuantArch = Literal["avx2", "avx512", "avx512_vnni", "arm64"]
 OptimizationLevel = Literal["O1", "O2", "O3"]
+QuantSource = Literal["fused", "plain"]
 
 QUANT_ARCHES: tuple[QuantArch, ...] = ("avx2", "avx512", "avx512_vnni", "arm64")
 
@@ -66,6 +67,7 @@ class ExportConfig:
     quant_arch: QuantArch = field(default_factory=detect_quant_arch)
     quant_per_channel: bool = True
     quant_exclude_nodes: tuple[str, ...] = ()
+    quant_source: QuantSource = "fused"
     fp16: bool = False
     allow_new_head: bool = False
     allow_fallback: bool = False

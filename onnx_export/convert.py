@@ -31,11 +31,17 @@ def _quiet() -> Iterator[None]:
     """optimum and torch.onnx print pages of tracer warnings that say nothing actionable to our users."""
     logging.getLogger("optimum").setLevel(logging.ERROR)
     logging.getLogger("transformers").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sink = io.StringIO()
-        with contextlib.redirect_stdout(sink):
-            yield
+    root = logging.getLogger()  # onnxruntime's quantizer advises "pre-processing" through the root logger
+    root_level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sink = io.StringIO()
+            with contextlib.redirect_stdout(sink):
+                yield
+    finally:
+        root.setLevel(root_level)
 
 
 def export_fp32(model: Any, tokenizer: Any, config: ExportConfig, staging: Path) -> str:
@@ -85,25 +91,49 @@ def optimize(config: ExportConfig, staging: Path, for_gpu_fp16: bool = False) ->
     return target
 
 
+def int8_source_file(config: ExportConfig) -> str:
+    """The graph int8 is quantized from: the fused CPU graph where there is one, else the plain export.
+
+    From the fused graph, each layer's Q/K/V projections and attention become one QAttention node (one
+    int8 GEMM, attention core in fp32) instead of three MatMuls, int8 attention-core MatMuls and a dozen
+    reshapes: MiniLM-L6 at 256 tokens ran 12% more pairs/s that way on 2 EPYC cores.
+    """
+    if config.quant_source == "fused" and config.optimization:
+        return OPTIMIZED_FILE
+    return FP32_FILE
+
+
 def quantize_int8(config: ExportConfig, staging: Path, source_file: str) -> str:
     """Dynamic int8: weights quantized offline (per channel by default), activations at run time.
 
     Per-channel weights keep far more ranking quality than per-tensor on small cross-encoders; nodes can
-    be left in fp32 (e.g. the classifier) when the gate shows they are sensitive.
+    be left in fp32 (e.g. the feed-forward MatMuls) when the gate shows they are sensitive. optimum's
+    preset for the CPU picks the types and operators; onnxruntime's quantizer runs it directly because
+    only it can be told the output type of fused contrib ops (Attention, BiasGelu), which ONNX shape
+    inference does not know. MatMuls of two activations (the attention core) stay fp32.
     """
-    from optimum.onnxruntime import AutoQuantizationConfig, ORTQuantizer
+    import onnx
+    from onnxruntime.quantization import quantize_dynamic
+    from optimum.onnxruntime import AutoQuantizationConfig
 
-    preset = getattr(AutoQuantizationConfig, config.quant_arch)
-    kwargs: dict[str, Any] = {"is_static": False, "per_channel": config.quant_per_channel}
-    if config.quant_exclude_nodes:
-        kwargs["nodes_to_exclude"] = list(config.quant_exclude_nodes)
-    qconfig = preset(**kwargs)
+    preset = getattr(AutoQuantizationConfig, config.quant_arch)(is_static=False, per_channel=config.quant_per_channel)
+    operators = [getattr(op, "value", op) for op in preset.operators_to_quantize]
     with _quiet():
-        quantizer = ORTQuantizer.from_pretrained(staging, file_name=source_file)
-        quantizer.quantize(quantization_config=qconfig, save_dir=staging, file_suffix="int8_tmp")
-    stem = Path(source_file).stem
-    produced = staging / f"{stem}_int8_tmp.onnx"
-    produced.replace(staging / INT8_FILE)
+        quantize_dynamic(
+            staging / source_file,
+            staging / INT8_FILE,
+            op_types_to_quantize=operators,
+            per_channel=preset.per_channel,
+            reduce_range=preset.reduce_range,
+            weight_type=preset.weights_dtype,
+            nodes_to_exclude=list(config.quant_exclude_nodes),
+            extra_options={
+                "WeightSymmetric": preset.weights_symmetric,
+                "ActivationSymmetric": preset.activations_symmetric,
+                "MatMulConstBOnly": True,
+                "DefaultTensorType": onnx.TensorProto.FLOAT,
+            },
+        )
     return INT8_FILE
 
 
@@ -116,4 +146,5 @@ def quantization_settings(config: ExportConfig) -> dict[str, Any]:
         "weights": "int8 (symmetric)",
         "activations": "uint8, dynamic range at run time",
         "excluded_nodes": list(config.quant_exclude_nodes),
+        "source_graph": int8_source_file(config),
     }

@@ -76,8 +76,9 @@ def _build_variants(config: ExportConfig, model: Any, tokenizer: Any, staging: P
         say(f"optimizing graph ({config.optimization})")
         variants["optimized"] = convert.optimize(config, staging)
     if config.quantization == "dynamic-int8":
-        say(f"quantizing to int8 ({config.quant_arch} preset, per-channel={config.quant_per_channel})")
-        variants["int8"] = convert.quantize_int8(config, staging, convert.FP32_FILE)
+        source = convert.int8_source_file(config)
+        say(f"quantizing {source} to int8 ({config.quant_arch} preset, per-channel={config.quant_per_channel})")
+        variants["int8"] = convert.quantize_int8(config, staging, source)
     if config.fp16:
         say("building fp16 graph for CUDA")
         variants["fp16"] = convert.optimize(config, staging, for_gpu_fp16=True)

@@ -37,6 +37,7 @@ def test_manifest_is_complete(tiny_artifact: Path, tiny_model_dir: Path) -> None
     assert manifest["activation"] == "sigmoid"
     assert manifest["quantization"]["mode"] == "dynamic-int8"
     assert manifest["quantization"]["arch_preset"] in ("avx2", "avx512", "avx512_vnni", "arm64")
+    assert manifest["quantization"]["source_graph"] == "model_optimized.onnx"
     for tool in ("onnxruntime", "optimum", "transformers", "torch"):
         assert manifest["versions"][tool]
     # every file listed with a correct hash, and nothing unlisted

@@ -45,3 +45,21 @@ def test_cpu_session_skips_the_fusion_and_scores_do_not_change(tiny_artifact: Pa
     assert op_counts(tmp_path / "bridge.onnx")["SkipLayerNormalization"] == 0
     batch = feed()
     np.testing.assert_allclose(bridge.run(batch), stock.run(batch), atol=1e-5)
+
+
+def test_int8_from_the_fused_graph_uses_qattention(tiny_artifact: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from onnx_export import ExportConfig
+    from onnx_export.convert import OPTIMIZED_FILE, int8_source_file, quantize_int8
+
+    config = ExportConfig(model="unused", out_dir=tmp_path / "unused")
+    assert int8_source_file(config) == OPTIMIZED_FILE
+    shutil.copy(tiny_artifact / OPTIMIZED_FILE, tmp_path / OPTIMIZED_FILE)
+    ops = op_counts(tmp_path / quantize_int8(config, tmp_path, OPTIMIZED_FILE))
+    assert ops["QAttention"] > 0 and ops["Attention"] == 0
+    assert ops["SkipLayerNormalization"] == 0
+    # and it runs on the bridge's CPU session, scoring close to the fp32 graph it came from
+    fp32 = OnnxModel(tiny_artifact / OPTIMIZED_FILE, "cpu").run(feed())
+    int8 = OnnxModel(tmp_path / "model_int8.onnx", "cpu").run(feed())
+    assert np.abs(int8 - fp32).max() < 0.1 * np.abs(fp32).max()
