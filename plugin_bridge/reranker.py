@@ -20,9 +20,9 @@ from .session import OnnxModel, Provider
 from .tokenization import EncodedPair, EncodedRequest, PairTokenizer, pad_batch
 
 # Padded tokens per inference batch. On CPU small batches win because activations stay in cache:
-# MiniLM-L6 int8 on 2 EPYC cores (the bridge's CPU session) ran 134/142/129/111/104/98 pairs/s at
-# 1/2/4/8/16/32 rows x 256 tokens (at 128 tokens, 4-8 rows was best). How much the width matters
-# changes with the host's state (on some runs 2 and 32 rows were level), but small never lost.
+# MiniLM-L6 int8 (QAttention graph, the bridge's CPU session) on 2 EPYC cores ran 124/130/119/115/108/108
+# pairs/s at 1/2/4/8/16/32 rows x 256 tokens (at 128 tokens, 4-8 rows was best). How much the width
+# matters changes with the host's state (on some runs 2 and 32 rows were level), but small never lost.
 # GPUs need wide batches to fill the device (not measured here).
 CPU_MAX_BATCH_TOKENS = 512
 CUDA_MAX_BATCH_TOKENS = 16_384
