@@ -26,20 +26,24 @@ _console = Console(stderr=True)
     type=click.Choice(["O1", "O2", "O3", "none"]),
     default="O2",
     show_default=True,
-    help="onnxruntime transformer graph optimization (O3 adds GELU approximation).",
+    help="onnxruntime transformer graph optimization: O1 and O2 give the same CPU graph (O2's extra rewrites "
+    "run at load), O3 adds GELU approximation (to int8 too); the level matters for the --fp16 graph.",
 )
 @click.option("--quantization", type=click.Choice(["none", "dynamic-int8"]), default="dynamic-int8", show_default=True)
 @click.option(
     "--quant-arch", type=click.Choice(QUANT_ARCHES), default=None, help="int8 preset; default: detected from this CPU."
 )
 @click.option("--per-channel/--per-tensor", default=True, show_default=True, help="int8 weight granularity.")
-@click.option("--quant-exclude", multiple=True, help="ONNX node name to keep in fp32 (repeatable).")
+@click.option(
+    "--quant-exclude", multiple=True, help="Node of the int8 source graph (see --int8-from) to keep fp32 (repeatable)."
+)
 @click.option(
     "--int8-from",
     type=click.Choice(["fused", "plain"]),
     default="fused",
     show_default=True,
-    help="Quantize the optimized graph (QAttention; faster on CPU) or the plain export (no --optimization: plain).",
+    help="Quantize the optimized graph (QAttention; faster on CPU) or the plain export; both keep the "
+    "attention core fp32 (without --optimization: plain).",
 )
 @click.option("--fp16", is_flag=True, help="Also build an fp16 graph for the CUDA provider.")
 @click.option(

@@ -202,7 +202,10 @@ def _manifest_body(
         "uses_token_type_ids": "token_type_ids" in inputs,
         "output": {"name": graph.output[0].name},
         "tokenizer": {"file": "tokenizer.json", "library": "tokenizers", "truncation": "only_second"},
-        "optimization": {"level": config.optimization},
+        "optimization": {
+            "level": config.optimization,
+            "cpu_graph": "onnxruntime basic pass + transformer fusions, without SkipLayerNormalization/BiasGelu",
+        },
         "quantization": convert.quantization_settings(config) if config.quantization != "none" else {"mode": "none"},
         "default_variant": default,
         "variants": {
