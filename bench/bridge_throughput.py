@@ -174,12 +174,12 @@ def main() -> None:
         # This machine's speed drifts by 20% over minutes (shared host): every round measures every engine,
         # so each ratio compares neighbours in time, and the medians over rounds are reported.
         for round_index in range(args.rounds):
+            # every in-process engine scores the same requests (read from the corpus once per round)
+            requests = make_requests(max(2, args.requests // 2), seed=99 + round_index)
             for name, (model, batch_size) in baselines.items():
-                requests = make_requests(max(2, args.requests // 2), seed=99 + round_index)
                 predict = lambda p, m=model, b=batch_size: m.predict(p, batch_size=b)  # noqa: E731
                 samples.setdefault(name, []).append(bench_in_process(predict, requests))
             for name, reranker in rerankers.items():
-                requests = make_requests(max(2, args.requests // 2), seed=99 + round_index)
                 score = lambda p, r=reranker: r.score(p[0][0], [d for _, d in p])  # noqa: E731
                 samples.setdefault(name, []).append(bench_in_process(score, requests))
             for clients in client_counts:

@@ -164,7 +164,8 @@ def quantize_int8(config: ExportConfig, staging: Path, source_file: str) -> str:
 
 def quantization_settings(config: ExportConfig) -> dict[str, Any]:
     """What the manifest records about int8 so a user can reproduce or question it."""
-    return {
+    source = int8_source_file(config)
+    settings = {
         "mode": config.quantization,
         "arch_preset": config.quant_arch,
         "per_channel": config.quant_per_channel,
@@ -172,6 +173,8 @@ def quantization_settings(config: ExportConfig) -> dict[str, Any]:
         "activations": "uint8, dynamic range at run time",
         "excluded_nodes": list(config.quant_exclude_nodes),
         "activation_by_activation_matmuls": "fp32 (attention core)",
-        "attention_weights": "QAttention: onnxruntime quantizes them with reduce_range (7-bit)",
-        "source_graph": int8_source_file(config),
+        "source_graph": source,
     }
+    if source == OPTIMIZED_FILE:  # only the fused graph has QAttention nodes
+        settings["attention_weights"] = "QAttention: onnxruntime quantizes them with reduce_range (7-bit)"
+    return settings

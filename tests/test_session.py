@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -49,8 +50,6 @@ def test_cpu_session_skips_the_fusion_and_scores_do_not_change(tiny_artifact: Pa
 
 
 def test_int8_from_the_fused_graph_uses_qattention(tiny_artifact: Path, tmp_path: Path) -> None:
-    import shutil
-
     from onnx_export import ExportConfig
     from onnx_export.convert import OPTIMIZED_FILE, int8_source_file, quantize_int8
 
@@ -74,8 +73,6 @@ def test_int8_source_graph_choice() -> None:
 
 
 def test_unknown_excluded_node_is_an_error(tiny_artifact: Path, tmp_path: Path) -> None:
-    import shutil
-
     from onnx_export import ExportConfig
     from onnx_export.convert import OPTIMIZED_FILE, quantize_int8
     from onnx_export.errors import ExportError
