@@ -14,19 +14,20 @@ from pathlib import Path
 
 import pytest
 from opensearchpy import OpenSearch
+from ports import shifted_port
 
 from search_cluster.client import make_client
 from search_cluster.ingest import EmbeddingModel
 from search_cluster.node import OpenSearchNode
 
-OPENSEARCH_TEST_PORT = 9250
+OPENSEARCH_TEST_PORT = shifted_port(9250)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCIFACT_DIR = REPO_ROOT.parent / "shared" / "data" / "scifact"
 
 
 @pytest.fixture(scope="session")
 def opensearch_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenSearchNode]:
-    """A started single-node OpenSearch (k-NN plugin) on port 9250, stopped at the end."""
+    """A started single-node OpenSearch (k-NN plugin) on port 9250 (+ offset), stopped at the end."""
     node = OpenSearchNode(tmp_path_factory.mktemp("opensearch-node"), OPENSEARCH_TEST_PORT, heap="1g")
     node.start(timeout=240)
     try:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ports import shifted_port
 
 from search_cluster.client import make_client
 from search_cluster.ingest import EmbeddingModel, ingest
@@ -15,7 +16,7 @@ from search_cluster.search import search
 
 pytestmark = pytest.mark.integration
 
-ML_PORT = 9251
+ML_PORT = shifted_port(9251)
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,12 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from opensearchpy import OpenSearch
+from ports import shifted_port
 
 from search_cluster.cli import opensearch
 from search_cluster.node import OpenSearchNode
+
+CLI_PORT = shifted_port(9253)
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +84,7 @@ def test_cli_status_reports_the_running_node(opensearch_node: OpenSearchNode) ->
 
 
 def test_cli_status_of_a_stopped_node(tmp_path: Path) -> None:
-    result = CliRunner().invoke(opensearch, ["status", "--port", "9259", "--home", str(tmp_path)])
+    result = CliRunner().invoke(opensearch, ["status", "--port", str(shifted_port(9259)), "--home", str(tmp_path)])
     assert result.exit_code == 3
     assert "not running" in result.output
 
@@ -92,7 +95,7 @@ def test_install_plugin_into_a_stopped_then_a_running_node(tmp_path: Path) -> No
 
     scheduler = next(a for a in distribution("2.19.1").ml_plugins if a.artifact == "opensearch-job-scheduler")
     plugin_zip = fetch(scheduler)
-    node = OpenSearchNode(tmp_path / "node", 9252, heap="512m")
+    node = OpenSearchNode(tmp_path / "node", shifted_port(9252), heap="512m")
     try:
         assert node.install_plugin(plugin_zip) == "opensearch-job-scheduler"
         assert not node.status().running  # a stopped node stays stopped
@@ -114,17 +117,17 @@ def test_install_plugin_into_a_stopped_then_a_running_node(tmp_path: Path) -> No
 
 
 def test_cli_start_status_stop(tmp_path: Path) -> None:
-    args = ["--port", "9253", "--home", str(tmp_path / "cli-node")]
+    args = ["--port", str(CLI_PORT), "--home", str(tmp_path / "cli-node")]
     runner = CliRunner()
     started = runner.invoke(opensearch, ["start", *args, "--heap", "512m"])
     try:
         assert started.exit_code == 0, started.output
-        assert "green at http://127.0.0.1:9253" in started.output or "yellow at" in started.output
-        assert httpx.get("http://127.0.0.1:9253", timeout=5).json()["version"]["number"] == "2.19.1"
+        assert f"green at http://127.0.0.1:{CLI_PORT}" in started.output or "yellow at" in started.output
+        assert httpx.get(f"http://127.0.0.1:{CLI_PORT}", timeout=5).json()["version"]["number"] == "2.19.1"
         assert runner.invoke(opensearch, ["status", *args]).exit_code == 0
     finally:
         stopped = runner.invoke(opensearch, ["stop", *args])
     assert stopped.exit_code == 0 and "stopped the node" in stopped.output
     assert runner.invoke(opensearch, ["status", *args]).exit_code == 3
     with pytest.raises(httpx.HTTPError):
-        httpx.get("http://127.0.0.1:9253", timeout=2)
+        httpx.get(f"http://127.0.0.1:{CLI_PORT}", timeout=2)

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from ports import shifted_port
 
 from search_cluster.node import OpenSearchNode
 from search_cluster.plugin_install import (
@@ -33,7 +34,7 @@ from search_cluster.templates import QueryTemplate, index_template, load_json
 
 pytestmark = pytest.mark.integration
 
-PORT = 9275
+PORT = shifted_port(9275)
 INDEX = "rescore-plugin-test"
 N_DOCS = 300
 UNSCORED_OFFSET = 1000.0  # WindowCombiner.UNSCORED_OFFSET
