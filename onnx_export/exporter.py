@@ -6,6 +6,7 @@ into place, so an interrupted or refused export never leaves something that load
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -14,9 +15,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import convert
+from . import convert, openvino_variants
 from .calibration import load_calibration
 from .config import ExportConfig
+from .engine_choice import measure_and_choose
 from .errors import ExportError, FidelityGateError
 from .fidelity import VariantFidelity, compare, judge, onnx_scores, torch_reference
 from .loading import load_model_and_tokenizer
@@ -25,7 +27,7 @@ from .source import resolve_source
 
 Progress = Callable[[str], None]
 
-_PRECISION = {"fp32": "fp32", "optimized": "fp32", "int8": "int8", "fp16": "fp16"}
+_PRECISION = {"fp32": "fp32", "optimized": "fp32", "int8": "int8", "fp16": "fp16"} | openvino_variants.OPENVINO_VARIANTS
 _SERVING_PREFERENCE = ("int8", "optimized", "fp32")
 
 
@@ -82,6 +84,9 @@ def _build_variants(config: ExportConfig, model: Any, tokenizer: Any, staging: P
     if config.fp16:
         say("building fp16 graph for CUDA")
         variants["fp16"] = convert.optimize(config, staging, for_gpu_fp16=True)
+    if "openvino" in config.engines:
+        calibration = load_calibration(config.calibration_file)
+        variants.update(openvino_variants.build(staging, calibration, config.max_length, say))
     return variants
 
 
@@ -96,7 +101,13 @@ def _gate(
         reduced = _PRECISION[name] != "fp32"
         try:
             scores = onnx_scores(
-                staging / file, staging / "tokenizer.json", calibration, config.task, config.max_length
+                staging / file,
+                staging / "tokenizer.json",
+                calibration,
+                config.task,
+                config.max_length,
+                engine=openvino_variants.engine_of(name),
+                precision=_PRECISION[name],
             )
         except Exception as exc:  # fp16 graphs often have no CPU kernels: unverified, never silently accepted
             results[name] = VariantFidelity(
@@ -107,7 +118,8 @@ def _gate(
             )
             say(f"  {name}: not verified on this machine")
             continue
-        results[name] = judge(name, compare(reference, scores), config.thresholds, reduced)
+        thresholds = openvino_variants.thresholds_for(name, config.thresholds)
+        results[name] = judge(name, compare(reference, scores), thresholds, reduced)
         verdict = "pass" if results[name].passed else "FAIL: " + "; ".join(results[name].reasons)
         metrics = results[name].metrics
         say(
@@ -147,9 +159,11 @@ def export_model(config: ExportConfig, progress: Progress | None = None) -> Expo
             raise ExportError("the exported tokenizer has no tokenizer.json; the bridge needs a fast tokenizer")
         results, calibration_info = _gate(config, model, tokenizer, staging, variants, say)
         default = _choose_default(config, results, say)
+        kept = {file for name, file in variants.items() if results[name].passed or results[name].status != "measured"}
         for name, result in results.items():
-            if not result.passed and result.status == "measured":
-                (staging / variants[name]).unlink()
+            if not result.passed and result.status == "measured" and variants[name] not in kept:
+                for path in openvino_variants.files_of(staging, variants[name]):
+                    path.unlink(missing_ok=True)
         manifest = write_manifest(
             staging,
             _manifest_body(
@@ -164,6 +178,9 @@ def export_model(config: ExportConfig, progress: Progress | None = None) -> Expo
                 head_initialized,
             ),
         )
+        if config.measure_engines:
+            default = measure_and_choose(staging, say)
+            manifest = json.loads((staging / "manifest.json").read_text(encoding="utf-8"))
         _publish(staging, config.out_dir)
     finally:
         if staging.exists():
@@ -207,13 +224,15 @@ def _manifest_body(
             "cpu_graph": "onnxruntime basic pass + transformer fusions, without SkipLayerNormalization/BiasGelu",
         },
         "quantization": convert.quantization_settings(config) if config.quantization != "none" else {"mode": "none"},
+        **({"openvino_quantization": openvino_variants.quantization_settings()} if "openvino_int8" in variants else {}),
         "default_variant": default,
         "variants": {
             name: {
                 "file": file if (results[name].passed or results[name].status != "measured") else None,
+                "engine": openvino_variants.engine_of(name),
                 "precision": _PRECISION[name],
                 "accepted": results[name].passed,
-                "size_bytes": (staging / file).stat().st_size if (staging / file).exists() else None,
+                "size_bytes": openvino_variants.size_of(staging, file),
                 "fidelity": results[name].to_manifest(),
             }
             for name, file in variants.items()

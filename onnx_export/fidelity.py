@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
+from plugin_bridge.engines import open_model
 from plugin_bridge.reranker import infer_logits
 from plugin_bridge.scoring import relevance_logit
-from plugin_bridge.session import OnnxModel
 from plugin_bridge.tokenization import PairTokenizer, pad_batch
 
 from .calibration import CalibrationSet
@@ -113,10 +113,16 @@ def torch_pair_logits(
 
 
 def onnx_scores(
-    onnx_path: Path, tokenizer_file: Path, calibration: CalibrationSet, task: Task, max_length: int
+    onnx_path: Path,
+    tokenizer_file: Path,
+    calibration: CalibrationSet,
+    task: Task,
+    max_length: int,
+    engine: str = "onnxruntime",
+    precision: str = "fp32",
 ) -> list[np.ndarray]:
-    """Scores from one exported graph through the serving runtime."""
-    model = OnnxModel(onnx_path, provider="cpu")
+    """Scores from one exported graph through the serving runtime (the engine the variant is served with)."""
+    model = open_model(onnx_path, engine, precision, provider="cpu")
     tokenizer = PairTokenizer(tokenizer_file, max_length)
 
     def embed(texts: list[str]) -> np.ndarray:
