@@ -25,22 +25,21 @@ def resolve_engines(text: str, task: Task) -> tuple[tuple[str, ...], bool, str |
         raise ValueError(f"--engines takes {', '.join(ENGINE_CHOICES)} (comma-separated), got '{text}'")
     measure = "auto" in parts
     missing = missing_packages()
+    install = "pip install 'rescore-bridge[export,openvino]'"
     note = None
     wants_openvino = "openvino" in parts
     if measure and not wants_openvino:
         if task != "cross-encoder":
             note = "--engines auto: OpenVINO variants are built for cross-encoders only; measuring onnxruntime's"
         elif missing:
-            note = f"--engines auto: {', '.join(missing)} not installed, measuring onnxruntime variants only " + (
-                "(pip install 'rescore-bridge[openvino]')"
-            )
+            note = f"--engines auto: {', '.join(missing)} not installed ({install}); measuring onnxruntime's variants"
         else:
             wants_openvino = True
     if wants_openvino:
         if task != "cross-encoder":
             raise ValueError("OpenVINO variants are built for cross-encoders only")
         if missing:
-            raise ValueError(f"--engines openvino needs {', '.join(missing)}: pip install 'rescore-bridge[openvino]'")
+            raise ValueError(f"--engines openvino needs {', '.join(missing)}: {install}")
         return ("onnxruntime", "openvino"), measure, note
     return ("onnxruntime",), measure, note
 

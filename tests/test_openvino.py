@@ -172,3 +172,15 @@ def test_export_cli_engines_option_errors_are_one_line(tiny_model_dir: Path, tmp
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: --engines takes onnxruntime, openvino, auto")
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_serving_an_openvino_variant_imports_no_torch(openvino_artifact: Path) -> None:
+    code = (
+        "import sys\n"
+        "from plugin_bridge import Reranker\n"
+        "import plugin_bridge.variant_speed, plugin_bridge.engine_cli\n"
+        f"Reranker({str(openvino_artifact)!r}, variant='openvino_fp32').score('q', ['d'])\n"
+        "bad = [m for m in ('torch', 'transformers', 'optimum', 'nncf') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=120)
