@@ -22,6 +22,7 @@ from plugin_bridge import Reranker
 from plugin_bridge.errors import ArtifactError
 from plugin_bridge.openvino_engine import OpenVinoModel, cpu_capabilities
 from plugin_bridge.tokenization import PairTokenizer, pad_batch
+from plugin_bridge.variant_speed import this_cpu
 
 REPO = Path(__file__).resolve().parents[1]
 QUERY = "what is bm25 ranking"
@@ -35,7 +36,7 @@ DOCUMENTS = [
 
 @pytest.fixture(scope="module")
 def openvino_artifact(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny model exported with onnxruntime and OpenVINO variants (no speed measurement: tested apart)."""
+    """The tiny model exported as `--engines auto` does: onnxruntime and OpenVINO variants, then measured."""
     from onnx_export import ExportConfig, export_model
 
     out = tmp_path_factory.mktemp("ov-artifact") / "artifact"
@@ -46,6 +47,7 @@ def openvino_artifact(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFac
             max_length=128,
             allow_fallback=True,
             engines=("onnxruntime", "openvino"),
+            measure_engines=True,
         )
     )
     return out
@@ -67,6 +69,11 @@ def test_export_records_engine_and_gate_for_every_openvino_variant(openvino_arti
     else:  # a refused variant leaves no file behind
         assert not ir_files & set(manifest["files"])
         assert not any((openvino_artifact / name).exists() for name in ir_files)
+    bench = manifest["engine_benchmark"]  # real timings on this machine, every accepted variant measured
+    assert bench["cpu"] == this_cpu().to_manifest() and bench["max_length"] == 128
+    measured = {name for name, entry in bench["variants"].items() if "pairs_per_s" in entry}
+    assert measured == {name for name, entry in variants.items() if entry["accepted"]}
+    assert manifest["default_variant"] == bench["chosen"] in measured
     if "BF16" in cpu_capabilities():
         assert (
             variants["openvino_bf16"]["fidelity"]["spearman_mean"] >= 0.999 or not variants["openvino_bf16"]["accepted"]

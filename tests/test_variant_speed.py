@@ -234,3 +234,24 @@ def test_bench_engines_cli_measures_real_timings_and_records_them(tiny_artifact:
     missing = _cli("bench-engines", str(tmp_path / "nothing"))
     assert missing.returncode == 2
     assert missing.stderr.strip().count("\n") == 0 and "does not exist" in missing.stderr
+
+
+def test_engines_option_resolves_against_what_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onnx_export import engine_choice
+
+    monkeypatch.setattr(engine_choice, "missing_packages", lambda: [])
+    assert engine_choice.resolve_engines("onnxruntime", "cross-encoder") == (("onnxruntime",), False, None)
+    assert engine_choice.resolve_engines("openvino", "cross-encoder")[:2] == (("onnxruntime", "openvino"), False)
+    assert engine_choice.resolve_engines("auto", "cross-encoder")[:2] == (("onnxruntime", "openvino"), True)
+    engines, measure, note = engine_choice.resolve_engines("auto", "embedding")
+    assert (engines, measure) == (("onnxruntime",), True) and "cross-encoders only" in str(note)
+    with pytest.raises(ValueError, match="cross-encoders only"):
+        engine_choice.resolve_engines("openvino", "embedding")
+    with pytest.raises(ValueError, match="--engines takes"):
+        engine_choice.resolve_engines("onnxruntime,tvm", "cross-encoder")
+
+    monkeypatch.setattr(engine_choice, "missing_packages", lambda: ["openvino", "nncf"])
+    engines, measure, note = engine_choice.resolve_engines("auto", "cross-encoder")
+    assert (engines, measure) == (("onnxruntime",), True) and "rescore-bridge[export,openvino]" in str(note)
+    with pytest.raises(ValueError, match="needs openvino, nncf"):
+        engine_choice.resolve_engines("openvino", "cross-encoder")
