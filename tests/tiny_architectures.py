@@ -19,7 +19,7 @@ well defined (the gate's Spearman and top-10 checks then mean something).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -290,7 +290,3 @@ BUILDERS: dict[str, Callable[..., Path]] = {
     "electra": build_tiny_electra,
     "qwen3": build_tiny_qwen3_reranker,
 }
-
-
-def iter_builders() -> Iterator[tuple[str, Callable[..., Path]]]:
-    yield from BUILDERS.items()
