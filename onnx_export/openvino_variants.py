@@ -15,6 +15,7 @@ import importlib.util
 from dataclasses import replace
 from pathlib import Path
 
+from plugin_bridge.prompt import PromptTemplate
 from plugin_bridge.tokenization import PairTokenizer, pad_batch
 
 from .calibration import CalibrationSet
@@ -71,23 +72,35 @@ def thresholds_for(variant: str, thresholds: GateThresholds) -> GateThresholds:
 
 
 def calibration_feeds(
-    calibration: CalibrationSet, tokenizer_file: Path, max_length: int, limit: int = _INT8_CALIBRATION_PAIRS
+    calibration: CalibrationSet,
+    tokenizer_file: Path,
+    max_length: int,
+    limit: int = _INT8_CALIBRATION_PAIRS,
+    pad_id: int | None = None,
+    prompt: PromptTemplate | None = None,
 ) -> list[dict[str, object]]:
-    """One single-row feed per pair, spread evenly over all calibration pairs (every query contributes)."""
-    tokenizer = PairTokenizer(tokenizer_file, max_length)
+    """One single-row feed per pair, spread evenly over all calibration pairs (every query contributes).
+
+    Rows are tokenized exactly as the bridge will (pad id, and the prompt of an LLM reranker)."""
+    tokenizer = PairTokenizer(tokenizer_file, max_length, pad_id=pad_id, prompt=prompt)
     rows = [pair for query, docs in calibration.groups for pair in tokenizer.encode(query, docs).pairs]
     step = max(1, len(rows) // limit)
     return [dict(pad_batch([row], tokenizer.pad_id)) for row in rows[::step][:limit]]
 
 
 def quantize_int8(
-    staging: Path, calibration: CalibrationSet, max_length: int, limit: int = _INT8_CALIBRATION_PAIRS
+    staging: Path,
+    calibration: CalibrationSet,
+    max_length: int,
+    limit: int = _INT8_CALIBRATION_PAIRS,
+    pad_id: int | None = None,
+    prompt: PromptTemplate | None = None,
 ) -> str:
     """NNCF post-training int8 of the plain graph (transformer patterns: softmax/layer norm stay float)."""
     import nncf
     import openvino as ov
 
-    feeds = calibration_feeds(calibration, staging / "tokenizer.json", max_length, limit)
+    feeds = calibration_feeds(calibration, staging / "tokenizer.json", max_length, limit, pad_id, prompt)
     try:
         with _quiet():
             model = ov.Core().read_model(str(staging / FP32_FILE))
@@ -106,7 +119,14 @@ def quantize_int8(
     return OPENVINO_INT8_FILE
 
 
-def build(staging: Path, calibration: CalibrationSet, max_length: int, say: object) -> dict[str, str]:
+def build(
+    staging: Path,
+    calibration: CalibrationSet,
+    max_length: int,
+    pad_id: int | None,
+    prompt: PromptTemplate | None,
+    say: object,
+) -> dict[str, str]:
     """The OpenVINO variants this machine can build and gate: name -> file (files may be shared)."""
     from plugin_bridge.openvino_engine import unsupported_reason
 
@@ -118,5 +138,5 @@ def build(staging: Path, calibration: CalibrationSet, max_length: int, say: obje
         say(f"openvino_bf16 not built: {bf16_reason}")
     if callable(say):
         say(f"quantizing {FP32_FILE} to int8 for OpenVINO (NNCF, {_INT8_CALIBRATION_PAIRS} calibration pairs)")
-    variants["openvino_int8"] = quantize_int8(staging, calibration, max_length)
+    variants["openvino_int8"] = quantize_int8(staging, calibration, max_length, pad_id=pad_id, prompt=prompt)
     return variants

@@ -201,9 +201,13 @@ def skip_reason(variant: Variant, provider: str) -> str | None:
     return None
 
 
-def benchmark_rows(tokenizer_file: Path, length: int, count: int, seed: int = 0) -> list[EncodedPair]:
-    """`count` query/document rows of exactly `length` tokens, through the artifact's own tokenizer."""
-    tokenizer = PairTokenizer(tokenizer_file, length)
+def benchmark_tokenizer(artifact: Artifact, length: int) -> PairTokenizer:
+    """The artifact's tokenizer as the bridge builds it (pad id, an LLM reranker's prompt), cut at `length`."""
+    return PairTokenizer(artifact.tokenizer_file, length, pad_id=artifact.pad_token_id, prompt=artifact.prompt)
+
+
+def benchmark_rows(tokenizer: PairTokenizer, length: int, count: int, seed: int = 0) -> list[EncodedPair]:
+    """`count` query/document rows of exactly `length` tokens (real words, so ordinary word pieces)."""
     rng = random.Random(seed)
     documents = [" ".join(rng.choices(_WORDS, k=length)) for _ in range(count)]
     return tokenizer.encode("does vitamin d lower the risk of fractures", documents).pairs
@@ -242,8 +246,9 @@ def measure_variants(
                 models[name] = opener(artifact, variant, concrete, threads)
             except ArtifactError as exc:
                 speeds[name].skipped = str(exc)
-    rows = benchmark_rows(artifact.tokenizer_file, length, pairs)
-    pad_id = PairTokenizer(artifact.tokenizer_file, length).pad_id
+    tokenizer = benchmark_tokenizer(artifact, length)
+    rows = benchmark_rows(tokenizer, length, pairs)
+    pad_id = tokenizer.pad_id
     for model in models.values():  # first calls allocate and compile kernels for the shape: untimed
         infer_logits(model, pad_id, rows[: max(1, budget // length)], budget, DEFAULT_MAX_BATCH_SIZE)
     for _ in range(rounds):
