@@ -37,8 +37,13 @@ def preflight(settings: BridgeSettings) -> None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         try:
             context.load_cert_chain(settings.tls_cert, settings.tls_key)
-        except OSError as exc:  # ssl.SSLError is an OSError too
-            reason = exc.strerror or getattr(exc, "reason", None) or str(exc)
+        except ssl.SSLError as exc:
+            raise ValueError(
+                f"cannot use TLS certificate {settings.tls_cert} with key {settings.tls_key}: not a PEM certificate "
+                f"chain and its unencrypted private key ({exc.reason or exc})"
+            ) from None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
             raise ValueError(
                 f"cannot use TLS certificate {settings.tls_cert} with key {settings.tls_key}: {reason}"
             ) from None
