@@ -1,0 +1,354 @@
+"""Faults on the search path, client -> OpenSearch -> plugin -> bridge, with real processes.
+
+A node of its own (port 9277 + offset) with the plugin, a small synthetic index (tests never read
+../shared), and three kinds of bridge: a real `rescore-bridge serve` process that is paused (SIGSTOP),
+killed mid-request (SIGKILL) and restarted; a lying fake bridge (tests/fake_bridge.py) for answers the
+real one never gives (garbage, a wrong number of scores, NaN, HTTP 500); and nothing at all. Each
+search must still answer in first-stage order within the bridge timeout (+50 ms on OpenSearch's own
+`took`), or fail cleanly with `on_failure: fail`, and the plugin stats must count the failure's kind.
+Short versions of bench/reliability.py's fault runs: seconds each.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from bridge_process import BridgeProcess, free_port
+from fake_bridge import MODES, FakeBridge
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from ports import shifted_port
+
+from search_cluster.node import OpenSearchNode
+from search_cluster.plugin_install import ENDPOINTS_SETTING, STATS_PATH, install_plugin
+
+pytestmark = pytest.mark.integration
+
+PORT = shifted_port(9277)
+INDEX = "rescore-faults"
+QUERY = "paris capital france"
+WINDOW = 10
+SIZE = 15
+SLACK_MS = 50  # the issue's bound: a failing bridge costs the search at most its timeout + 50 ms
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeBridge]:
+    with FakeBridge() as bridge:
+        yield bridge
+
+
+@pytest.fixture(scope="module")
+def fault_node(tmp_path_factory: pytest.TempPathFactory, fake: FakeBridge) -> Iterator[OpenSearchNode]:
+    node = OpenSearchNode(tmp_path_factory.mktemp("fault-node"), PORT, heap="512m")
+    try:
+        install_plugin(node, None, fake.url, start_timeout=240)
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def http(fault_node: OpenSearchNode) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=fault_node.url, timeout=60.0) as client:
+        body = {
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0},
+            "mappings": {"properties": {"title": {"type": "text"}, "text": {"type": "text"}}},
+        }
+        client.delete(f"/{INDEX}")
+        client.put(f"/{INDEX}", json=body).raise_for_status()
+        lines = []
+        for i in range(40):
+            # distinct BM25 scores: the query words repeat a different number of times per document
+            doc = {"title": f"document {i}", "text": " ".join(["paris capital"] * (1 + i % 7) + ["france"] * (i % 3))}
+            lines += [json.dumps({"index": {"_index": INDEX, "_id": str(i)}}), json.dumps(doc)]
+        response = client.post(
+            "/_bulk?refresh=true", content="\n".join(lines) + "\n", headers={"Content-Type": "application/x-ndjson"}
+        )
+        assert response.status_code == 200 and not response.json()["errors"]
+        yield client
+
+
+def stats(http: httpx.Client) -> dict[str, Any]:
+    body: dict[str, Any] = http.get(STATS_PATH).json()
+    return body
+
+
+@contextmanager
+def endpoint(http: httpx.Client, url: str) -> Iterator[None]:
+    before = http.get("/_cluster/settings").json()["persistent"].get("rescore_bridge", {}).get("endpoints")
+    http.put("/_cluster/settings", json={"persistent": {ENDPOINTS_SETTING: [url]}}).raise_for_status()
+    try:
+        yield
+    finally:
+        http.put("/_cluster/settings", json={"persistent": {ENDPOINTS_SETTING: before}}).raise_for_status()
+
+
+def first_stage(http: httpx.Client) -> list[tuple[str, float]]:
+    body = {"size": SIZE, "query": {"match": {"text": QUERY}}}
+    hits = http.post(f"/{INDEX}/_search", json=body).json()["hits"]["hits"]
+    return [(h["_id"], h["_score"]) for h in hits]
+
+
+def rescore_search(http: httpx.Client, timeout_ms: int, on_failure: str = "keep_first_stage") -> httpx.Response:
+    body = {
+        "size": SIZE,
+        "query": {"match": {"text": QUERY}},
+        "rescore": {
+            "window_size": WINDOW,
+            "cross_encoder": {
+                "query_text": QUERY,
+                "score_mode": "replace",
+                "timeout_ms": timeout_ms,
+                "on_failure": on_failure,
+            },
+        },
+    }
+    return http.post(f"/{INDEX}/_search", json=body)
+
+
+def kept_first_stage(response: httpx.Response, first: list[tuple[str, float]], timeout_ms: int) -> None:
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["_shards"]["failed"] == 0, result["_shards"]
+    assert [(h["_id"], h["_score"]) for h in result["hits"]["hits"]] == [(d, pytest.approx(s)) for d, s in first]
+    assert result["took"] <= timeout_ms + SLACK_MS, f"took {result['took']} ms with a {timeout_ms} ms bridge timeout"
+
+
+def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+    """Changes of the plugin counters, failure reasons flattened into `reason:<name>`."""
+    changes = {}
+    for key, value in after["rescore"].items():
+        if isinstance(value, dict):
+            for reason, count in value.items():
+                if count != before["rescore"][key][reason]:
+                    changes[f"reason:{reason}"] = count - before["rescore"][key][reason]
+        elif value != before["rescore"][key] and key != "bridge_time_ms_total":
+            changes[key] = value - before["rescore"][key]
+    return changes
+
+
+LYING = [mode for mode, reason in MODES.items() if reason not in ("ok", "timeout")]
+
+
+def test_the_fake_bridge_really_rescores_when_it_tells_the_truth(http: httpx.Client, fake: FakeBridge) -> None:
+    """The control: in mode ok the window comes back reversed, so the fault tests below compare against
+    an order that rescoring would have changed."""
+    first = first_stage(http)
+    fake.mode = "ok"
+    with endpoint(http, fake.url):
+        hits = rescore_search(http, 1000).json()["hits"]["hits"]
+    assert [h["_id"] for h in hits[:WINDOW]] == [d for d, _ in first[:WINDOW]]  # fake scores n..1: same order
+    assert [h["_score"] for h in hits[:WINDOW]] == [float(WINDOW - i) for i in range(WINDOW)]
+    assert fake.seen[-1].path == "/v1/scores" and fake.seen[-1].documents == WINDOW
+
+
+@pytest.mark.parametrize("mode", LYING)
+def test_a_lying_bridge_keeps_first_stage_order_and_is_counted(http: httpx.Client, fake: FakeBridge, mode: str) -> None:
+    first = first_stage(http)
+    fake.mode = mode
+    timeout_ms = 1000
+    with endpoint(http, fake.url):
+        before = stats(http)
+        response = rescore_search(http, timeout_ms)
+        after = stats(http)
+    kept_first_stage(response, first, timeout_ms)
+    assert delta(before, after) == {
+        "shard_rescores": 1,
+        "bridge_calls": 1,
+        "bridge_failures": 1,
+        f"reason:{MODES[mode]}": 1,
+        "kept_first_stage": 1,
+        "docs_sent": WINDOW,
+    }
+
+
+def test_infinite_scores_leave_the_hits_unscored(http: httpx.Client, fake: FakeBridge) -> None:
+    """1e999 parses to Infinity: not a failure of the call, but no hit counts as rescored (rule 3)."""
+    first = first_stage(http)
+    fake.mode = "infinity"
+    with endpoint(http, fake.url):
+        before = stats(http)
+        response = rescore_search(http, 1000)
+        after = stats(http)
+    kept_first_stage(response, first, 1000)
+    unscored = {"shard_rescores": 1, "bridge_calls": 1, "docs_sent": WINDOW, "docs_unscored": WINDOW}
+    assert delta(before, after) == unscored
+
+
+@pytest.mark.parametrize("mode", ["garbage", "wrong_length", "nan", "http_500"])
+def test_on_failure_fail_errors_cleanly(http: httpx.Client, fake: FakeBridge, mode: str) -> None:
+    fake.mode = mode
+    with endpoint(http, fake.url):
+        before = stats(http)
+        response = rescore_search(http, 1000, on_failure="fail")
+        after = stats(http)
+    assert response.status_code == 502, response.text
+    assert "on_failure=fail" in json.dumps(response.json()["error"])
+    assert delta(before, after)["failed_searches"] == 1
+
+
+@pytest.fixture
+def live_bridge(tiny_artifact: Path, tmp_path: Path) -> Iterator[BridgeProcess]:
+    bridge = BridgeProcess([("default", tiny_artifact)], tmp_path, ["--cache-entries", "0"]).start()
+    try:
+        yield bridge
+    finally:
+        assert bridge.process is not None
+        if bridge.process.poll() is None:
+            bridge.process.send_signal(signal.SIGCONT)
+        bridge.stop()
+
+
+def rescored_by(response: httpx.Response, bridge: BridgeProcess, first: list[tuple[str, float]]) -> None:
+    """The window carries the real bridge's scores, sorted: rescoring worked."""
+    assert response.status_code == 200, response.text
+    hits = response.json()["hits"]["hits"]
+    texts = {h["_id"]: h["_source"] for h in hits}
+    window_ids = [d for d, _ in first[:WINDOW]]
+    documents = [f"{texts[d]['title']}\n{texts[d]['text']}" for d in window_ids]
+    scores = httpx.post(bridge.url + "/v1/scores", json={"query": QUERY, "documents": documents}).json()["scores"]
+    want = sorted(scores, reverse=True)
+    assert [h["_score"] for h in hits[:WINDOW]] == pytest.approx(want, rel=1e-4, abs=1e-4)
+
+
+def test_a_paused_bridge_costs_the_timeout_then_rescoring_resumes(
+    http: httpx.Client, live_bridge: BridgeProcess
+) -> None:
+    assert live_bridge.process is not None
+    first = first_stage(http)
+    timeout_ms = 300
+    with endpoint(http, live_bridge.url):
+        rescored_by(rescore_search(http, 2000), live_bridge, first)  # warm: connection pooled, model loaded
+        live_bridge.process.send_signal(signal.SIGSTOP)
+        try:
+            before = stats(http)
+            response = rescore_search(http, timeout_ms)
+            after = stats(http)
+        finally:
+            live_bridge.process.send_signal(signal.SIGCONT)
+        kept_first_stage(response, first, timeout_ms)
+        assert response.json()["took"] >= timeout_ms - 5  # it did wait for the bridge, then gave up
+        assert delta(before, after)["reason:timeout"] == 1
+        rescored_by(rescore_search(http, 2000), live_bridge, first)
+
+
+def test_a_bridge_killed_mid_request_then_restarted_resumes_without_a_node_restart(
+    http: httpx.Client, fault_node: OpenSearchNode, tiny_artifact: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    bridge = BridgeProcess([("default", tiny_artifact)], tmp_path, ["--cache-entries", "0"], port=port).start()
+    assert bridge.process is not None
+    node_pid = fault_node.status().pid
+    first = first_stage(http)
+    timeout_ms = 3000
+    results: dict[str, Any] = {}
+    with endpoint(http, bridge.url):
+        rescored_by(rescore_search(http, timeout_ms), bridge, first)
+        before = stats(http)
+        bridge.process.send_signal(signal.SIGSTOP)  # holds the request in flight, so the kill lands mid-request
+
+        def search() -> None:
+            started = time.monotonic()
+            results["response"] = rescore_search(http, timeout_ms)
+            results["elapsed"] = time.monotonic() - started
+
+        thread = threading.Thread(target=search)
+        thread.start()
+        time.sleep(0.5)
+        bridge.process.send_signal(signal.SIGKILL)
+        bridge.process.wait(timeout=30)
+        thread.join(timeout=30)
+        kept_first_stage(results["response"], first, timeout_ms)
+        assert results["elapsed"] < timeout_ms / 1000, "a dead bridge must not cost the whole timeout"
+        after = stats(http)
+        assert delta(before, after)["reason:connect"] == 1
+        # while it is down: connection refused, first-stage order at once
+        kept_first_stage(rescore_search(http, timeout_ms), first, timeout_ms)
+        restarted = BridgeProcess([("default", tiny_artifact)], tmp_path, ["--cache-entries", "0"], port=port).start()
+        try:
+            rescored_by(rescore_search(http, timeout_ms), restarted, first)
+        finally:
+            restarted.stop()
+    assert fault_node.status().pid == node_pid
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=5,
+)
+KNOWN_FIELDS = {
+    "query_text": st.text(max_size=200),
+    "fields": st.lists(st.sampled_from(["title", "text", "missing", "title.x", "_id", ""]), max_size=3),
+    "model": st.sampled_from(["default", "other", ""]),
+    "query_weight": st.floats(-1e6, 1e6),
+    "rescore_query_weight": st.floats(-1e6, 1e6),
+    "score_mode": st.sampled_from(["total", "multiply", "avg", "max", "min", "replace", "sum", ""]),
+    "max_chars": st.integers(-10, 200_000),
+    "timeout_ms": st.integers(-10, 70_000),
+    "on_failure": st.sampled_from(["keep_first_stage", "fail", "retry"]),
+}
+RESCORE_PARAMS = st.fixed_dictionaries(
+    {},
+    optional={name: strategy | JSON_VALUES for name, strategy in KNOWN_FIELDS.items()},
+) | st.dictionaries(st.sampled_from([*KNOWN_FIELDS, "unknown", "window_size"]), JSON_VALUES, max_size=4)
+WINDOW_SIZES = st.none() | st.integers(-3, 20_000) | JSON_VALUES
+
+
+def fuzz_rescore_fields(http: httpx.Client, examples: int) -> dict[str, Any]:
+    """Send `examples` generated cross_encoder sections; returns counts by outcome and any 5xx or shard failure."""
+    outcome: dict[str, Any] = {"cases": 0, "by_status": {}, "problems": []}
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(params=RESCORE_PARAMS, window=WINDOW_SIZES)
+    def one(params: dict[str, Any], window: Any) -> None:
+        rescore: dict[str, Any] = {"cross_encoder": params}
+        if window is not None:
+            rescore["window_size"] = window
+        body = {"size": 5, "query": {"match": {"text": QUERY}}, "rescore": rescore}
+        response = http.post(
+            f"/{INDEX}/_search", content=json.dumps(body), headers={"Content-Type": "application/json"}
+        )
+        outcome["cases"] += 1
+        outcome["by_status"][response.status_code] = outcome["by_status"].get(response.status_code, 0) + 1
+        shards_failed = response.json().get("_shards", {}).get("failed", 0) if response.status_code == 200 else 0
+        if response.status_code not in (200, 400) or shards_failed:
+            outcome["problems"].append({"body": body, "status": response.status_code, "answer": response.text[:300]})
+
+    one()
+    return outcome
+
+
+def test_rescore_fields_fuzzed_through_opensearch_are_400s_not_shard_failures(
+    http: httpx.Client, fake: FakeBridge
+) -> None:
+    fake.mode = "ok"
+    with endpoint(http, fake.url):
+        before = stats(http)
+        outcome = fuzz_rescore_fields(http, examples=60)
+        after = stats(http)
+    assert outcome["cases"] == 60
+    assert outcome["problems"] == [], json.dumps(outcome["problems"][:3], indent=1)
+    assert outcome["by_status"].get(400, 0) >= 10, outcome  # mostly hostile, so mostly refused
+    assert after["rescore"]["bridge_failures"] == before["rescore"]["bridge_failures"]
