@@ -41,14 +41,14 @@ class ApiKeyFileError(ValueError):
     """The key file cannot be used; the message names the file and line, never a key."""
 
 
-def read_keys(path: Path) -> frozenset[bytes]:
-    """SHA-256 digests of the keys in `path`: one key per line, blank lines and `#` comments ignored."""
+def _keys_in(path: Path) -> list[str]:
+    """The keys of `path` in file order: one key per line, blank lines and `#` comments ignored."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ApiKeyFileError(f"cannot read API key file {path}: {reason}") from None
-    digests = set()
+    keys = []
     for number, line in enumerate(text.splitlines(), start=1):
         key = line.strip()
         if not key or key.startswith("#"):
@@ -58,10 +58,20 @@ def read_keys(path: Path) -> frozenset[bytes]:
                 f"API key file {path}, line {number}: a key must be at least {MIN_KEY_LENGTH} characters of "
                 "A-Z a-z 0-9 - . _ ~ + / = (e.g. `openssl rand -hex 32`)"
             )
-        digests.add(_digest(key.encode("ascii")))
-    if not digests:
+        keys.append(key)
+    if not keys:
         raise ApiKeyFileError(f"API key file {path} holds no key (one key per line; '#' starts a comment)")
-    return frozenset(digests)
+    return keys
+
+
+def read_keys(path: Path) -> frozenset[bytes]:
+    """SHA-256 digests of the keys in `path`: all a running bridge keeps of them."""
+    return frozenset(_digest(key.encode("ascii")) for key in _keys_in(path))
+
+
+def first_key(path: Path) -> str:
+    """The first key of the file: what a client (the OpenSearch plugin's installer) is given."""
+    return _keys_in(path)[0]
 
 
 def _digest(token: bytes) -> bytes:

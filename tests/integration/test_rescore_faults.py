@@ -352,3 +352,129 @@ def test_rescore_fields_fuzzed_through_opensearch_are_400s_not_shard_failures(
     assert outcome["problems"] == [], json.dumps(outcome["problems"][:3], indent=1)
     assert outcome["by_status"].get(400, 0) >= 10, outcome  # mostly hostile, so mostly refused
     assert after["rescore"]["bridge_failures"] == before["rescore"]["bridge_failures"]
+
+
+# --- Waiting for the Java side of issue 17 -----------------------------------------------------------
+# The contract (docs/rescore-plugin.md, "Authentication and TLS"): the plugin reads the secure setting
+# rescore_bridge.api_key from the node keystore (reloadable with _nodes/reload_secure_settings) and sends
+# `Authorization: Bearer <key>`; https:// endpoints are verified with the JDK trust store, or with the CA
+# file named by the dynamic setting rescore_bridge.tls.ca_file (a path inside the node's config
+# directory); a 401/403 counts under the failure reason `unauthorized`, a refused certificate under
+# `tls`; the stats list both settings (the key only as "set"/"unset"). These tests skip, naming what
+# is missing, until the plugin lists those settings in its stats.
+
+API_KEY_SETTING = "rescore_bridge.api_key"
+CA_FILE_SETTING = "rescore_bridge.tls.ca_file"
+
+
+def require_plugin_setting(http: httpx.Client, name: str) -> None:
+    if name not in stats(http)["settings"]:
+        pytest.skip(f"waits for the Java side of issue 17: the plugin does not support [{name}] yet")
+
+
+def searches_send_header(fake: FakeBridge, http: httpx.Client) -> str | None:
+    fake.mode = "ok"
+    with endpoint(http, fake.url):
+        assert rescore_search(http, 1000).status_code == 200
+    return fake.seen[-1].headers.get("Authorization")
+
+
+def test_install_plugin_refuses_a_key_the_plugin_cannot_read(
+    http: httpx.Client, fault_node: OpenSearchNode, fake: FakeBridge
+) -> None:
+    """Today's plugin has no keystore setting: installing with a key must say so and leave the keystore
+    alone (an entry no plugin registers would stop the node from starting again)."""
+    if API_KEY_SETTING in stats(http)["settings"]:
+        pytest.skip("the plugin supports the key: test_the_plugin_sends_the_keystore_key_* covers it")
+    from search_cluster.keystore import keystore_path
+    from search_cluster.plugin_install import PluginInstallError
+
+    keystore = keystore_path(fault_node)
+    before = keystore.read_bytes() if keystore.is_file() else None
+    with pytest.raises(PluginInstallError, match=r"does not read \[rescore_bridge.api_key\] from the keystore"):
+        install_plugin(fault_node, None, fake.url, api_key="k" * 32)
+    assert (keystore.read_bytes() if keystore.is_file() else None) == before
+
+
+def test_the_plugin_sends_the_keystore_key_and_a_reload_rotates_it(
+    http: httpx.Client, fault_node: OpenSearchNode, fake: FakeBridge, tiny_artifact: Path, tmp_path: Path
+) -> None:
+    require_plugin_setting(http, API_KEY_SETTING)
+    import secrets
+
+    from search_cluster.keystore import reload_secure_settings, remove_secure_setting, set_secure_setting
+
+    key_a, key_b = secrets.token_hex(20), secrets.token_hex(20)
+    node_pid = fault_node.status().pid
+    keys = tmp_path / "keys"
+    keys.write_text(key_b + "\n")
+    bridge = BridgeProcess([("default", tiny_artifact)], tmp_path, ["--api-key-file", str(keys)], api_key=key_b)
+    try:
+        # through the supported path: install-plugin stores the key in the keystore and reloads
+        install_plugin(fault_node, None, fake.url, api_key=key_a)
+        assert searches_send_header(fake, http) == f"Bearer {key_a}"
+        assert stats(http)["settings"][API_KEY_SETTING] == "set"
+        for path in ("/_cluster/settings?include_defaults=true", "/_nodes/settings", STATS_PATH, "/_cluster/state"):
+            assert key_a not in http.get(path).text, path
+        bridge.start()
+        first = first_stage(http)
+        with endpoint(http, bridge.url):
+            before = stats(http)
+            kept_first_stage(rescore_search(http, 1000), first, 1000)  # the bridge only knows key B
+            assert delta(before, stats(http))["reason:unauthorized"] == 1
+            set_secure_setting(fault_node, API_KEY_SETTING, key_b)
+            reload_secure_settings(fault_node.url)
+            rescored_by(rescore_search(http, 2000), bridge, first)
+        for log in fault_node.logs_dir.glob("*.log"):
+            text = log.read_text(errors="replace")
+            assert key_a not in text and key_b not in text, log
+        assert fault_node.status().pid == node_pid
+    finally:
+        bridge.stop()
+        remove_secure_setting(fault_node, API_KEY_SETTING)
+        reload_secure_settings(fault_node.url)
+    assert searches_send_header(fake, http) is None
+
+
+def test_the_plugin_verifies_the_bridge_certificate(
+    http: httpx.Client, fault_node: OpenSearchNode, tiny_artifact: Path, tmp_path: Path
+) -> None:
+    require_plugin_setting(http, CA_FILE_SETTING)
+    import trustme
+
+    ca, stranger = trustme.CA(), trustme.CA()
+    issued = ca.issue_cert("127.0.0.1")
+    (tmp_path / "bridge.pem").write_bytes(b"".join(blob.bytes() for blob in issued.cert_chain_pems))
+    issued.private_key_pem.write_to_path(str(tmp_path / "bridge.key"))
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    config = fault_node.home / "config" / "rescore-bridge"
+    config.mkdir(exist_ok=True)
+    ca.cert_pem.write_to_path(str(config / "test-ca.pem"))
+    stranger.cert_pem.write_to_path(str(config / "stranger-ca.pem"))
+    args = ["--tls-cert", str(tmp_path / "bridge.pem"), "--tls-key", str(tmp_path / "bridge.key")]
+    bridge = BridgeProcess([("default", tiny_artifact)], tmp_path, args, ca_file=tmp_path / "ca.pem").start()
+
+    def ca_file(value: str | None) -> httpx.Response:
+        return http.put("/_cluster/settings", json={"persistent": {CA_FILE_SETTING: value}})
+
+    try:
+        first = first_stage(http)
+        with endpoint(http, bridge.url):
+            assert bridge.url.startswith("https://")
+            before = stats(http)
+            kept_first_stage(rescore_search(http, 1000), first, 1000)  # the JDK trust store lacks the test CA
+            assert delta(before, stats(http))["reason:tls"] == 1
+            assert ca_file("rescore-bridge/stranger-ca.pem").status_code == 200
+            before = stats(http)
+            kept_first_stage(rescore_search(http, 1000), first, 1000)
+            assert delta(before, stats(http))["reason:tls"] == 1
+            assert ca_file("rescore-bridge/test-ca.pem").status_code == 200
+            assert stats(http)["settings"][CA_FILE_SETTING] == "rescore-bridge/test-ca.pem"
+            rescored_by(rescore_search(http, 2000), bridge, first)
+            outside = ca_file(str(tmp_path / "ca.pem"))
+            assert outside.status_code == 400 and CA_FILE_SETTING in outside.text
+            missing = ca_file("rescore-bridge/none.pem")
+            assert missing.status_code == 400 and CA_FILE_SETTING in missing.text
+    finally:
+        ca_file(None)
+        bridge.stop()
