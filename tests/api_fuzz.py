@@ -52,12 +52,11 @@ def fuzz_bridge(
     schema = schemathesis.openapi.from_dict(spec)
     report = FuzzReport()
     session = requests.Session()
-    session.verify = ca_file or True
     for result in schema.get_all_operations():
         operation = result.ok()
         report.operations.append(f"{operation.method.upper()} {operation.path}")
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            _run(operation, mode, examples, base_url, headers or {}, session, report)
+            _run(operation, mode, examples, base_url, headers or {}, session, ca_file or True, report)
     return report
 
 
@@ -68,6 +67,7 @@ def _run(
     base_url: str,
     headers: dict[str, str],
     session: requests.Session,
+    verify: str | bool,
     report: FuzzReport,
 ) -> None:
     @settings(
@@ -83,7 +83,7 @@ def _run(
         report.cases += 1
         where = f"{case.method} {case.formatted_path}"
         try:
-            response = case.call(base_url=base_url, session=session, headers=headers, timeout=60)
+            response = case.call(base_url=base_url, session=session, headers=headers, timeout=60, verify=verify)
         except (requests.RequestException, OSError) as exc:
             report.transport_errors.append(f"{where}: {exc}")
             return

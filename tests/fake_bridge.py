@@ -66,11 +66,14 @@ class FakeBridge:
                 fake.answer(self, max(documents, 0))
 
             def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the plugin gave up first (mode slow): nothing to tell
 
         self.handler_class = Handler
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

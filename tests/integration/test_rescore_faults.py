@@ -24,9 +24,8 @@ import httpx
 import pytest
 from bridge_process import BridgeProcess, free_port
 from fake_bridge import MODES, FakeBridge
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 from ports import shifted_port
+from rescore_fuzz import fuzz_rescore_fields
 
 from search_cluster.node import OpenSearchNode
 from search_cluster.plugin_install import ENDPOINTS_SETTING, STATS_PATH, install_plugin
@@ -282,71 +281,13 @@ def test_a_bridge_killed_mid_request_then_restarted_resumes_without_a_node_resta
     assert fault_node.status().pid == node_pid
 
 
-JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=5,
-)
-KNOWN_FIELDS = {
-    "query_text": st.text(max_size=200),
-    "fields": st.lists(st.sampled_from(["title", "text", "missing", "title.x", "_id", ""]), max_size=3),
-    "model": st.sampled_from(["default", "other", ""]),
-    "query_weight": st.floats(-1e6, 1e6),
-    "rescore_query_weight": st.floats(-1e6, 1e6),
-    "score_mode": st.sampled_from(["total", "multiply", "avg", "max", "min", "replace", "sum", ""]),
-    "max_chars": st.integers(-10, 200_000),
-    "timeout_ms": st.integers(-10, 70_000),
-    "on_failure": st.sampled_from(["keep_first_stage", "fail", "retry"]),
-}
-RESCORE_PARAMS = st.fixed_dictionaries(
-    {},
-    optional={name: strategy | JSON_VALUES for name, strategy in KNOWN_FIELDS.items()},
-) | st.dictionaries(st.sampled_from([*KNOWN_FIELDS, "unknown", "window_size"]), JSON_VALUES, max_size=4)
-WINDOW_SIZES = st.none() | st.integers(-3, 20_000) | JSON_VALUES
-
-
-def fuzz_rescore_fields(http: httpx.Client, examples: int) -> dict[str, Any]:
-    """Send `examples` generated cross_encoder sections; returns counts by outcome and any 5xx or shard failure."""
-    outcome: dict[str, Any] = {"cases": 0, "by_status": {}, "problems": []}
-
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(params=RESCORE_PARAMS, window=WINDOW_SIZES)
-    def one(params: dict[str, Any], window: Any) -> None:
-        rescore: dict[str, Any] = {"cross_encoder": params}
-        if window is not None:
-            rescore["window_size"] = window
-        body = {"size": 5, "query": {"match": {"text": QUERY}}, "rescore": rescore}
-        response = http.post(
-            f"/{INDEX}/_search", content=json.dumps(body), headers={"Content-Type": "application/json"}
-        )
-        outcome["cases"] += 1
-        outcome["by_status"][response.status_code] = outcome["by_status"].get(response.status_code, 0) + 1
-        shards_failed = response.json().get("_shards", {}).get("failed", 0) if response.status_code == 200 else 0
-        if response.status_code not in (200, 400) or shards_failed:
-            outcome["problems"].append({"body": body, "status": response.status_code, "answer": response.text[:300]})
-
-    one()
-    return outcome
-
-
 def test_rescore_fields_fuzzed_through_opensearch_are_400s_not_shard_failures(
     http: httpx.Client, fake: FakeBridge
 ) -> None:
     fake.mode = "ok"
     with endpoint(http, fake.url):
         before = stats(http)
-        outcome = fuzz_rescore_fields(http, examples=60)
+        outcome = fuzz_rescore_fields(http, INDEX, QUERY, examples=60)
         after = stats(http)
     assert outcome["cases"] == 60
     assert outcome["problems"] == [], json.dumps(outcome["problems"][:3], indent=1)
