@@ -505,7 +505,7 @@ def main() -> None:
     parser.add_argument("--burst-concurrency", type=int, default=64)
     parser.add_argument("--burst-docs", type=int, default=50)
     parser.add_argument("--overhead-rounds", type=int, default=200)
-    parser.add_argument("--fuzz-examples", type=int, default=60, help="Cases per operation and mode.")
+    parser.add_argument("--fuzz-examples", type=int, default=40, help="Cases per operation and mode.")
     parser.add_argument("--rescore-fuzz-examples", type=int, default=400)
     parser.add_argument("--fault-rounds", type=int, default=10)
     parser.add_argument(
