@@ -24,6 +24,7 @@ from typing import Any
 
 import click
 import httpx
+from _common import require_scifact
 from rich.console import Console
 from rich.table import Table
 
@@ -172,6 +173,7 @@ def main(
     timeout_ms: int,
     warmup: int,
 ) -> None:
+    require_scifact()
     console = Console()
     sizes = [int(w) for w in windows.split(",")]
     if any(w < SIZE for w in sizes):

@@ -1,7 +1,7 @@
 """The native `cross_encoder` rescorer on a real OpenSearch node, calling a real bridge process.
 
 A separate node (port 9275, own install root) gets the plugin through `search_cluster.plugin_install`
-(Maven build, install, start, endpoint setting), indexes SciFact documents, and every expectation
+(Maven build, install, start, endpoint setting), indexes the generated judged corpus, and every expectation
 is computed independently: the bridge's own `/v1/scores` answer for the same texts, and BM25 scores
 from a plain search without rescore.
 """
@@ -32,6 +32,8 @@ from search_cluster.plugin_install import (
 )
 from search_cluster.templates import QueryTemplate, index_template, load_json
 
+from .conftest import JudgedCorpus
+
 pytestmark = pytest.mark.integration
 
 PORT = shifted_port(9275)
@@ -61,9 +63,9 @@ def http(rescore_node: OpenSearchNode) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def corpus(scifact_dir: Path) -> dict[str, dict[str, str]]:
+def corpus(judged_corpus: JudgedCorpus) -> dict[str, dict[str, str]]:
     docs: dict[str, dict[str, str]] = {}
-    with (scifact_dir / "corpus.jsonl").open() as handle:
+    with judged_corpus.corpus.open() as handle:
         for line in handle:
             obj = json.loads(line)
             docs[obj["_id"]] = {"title": obj["title"], "text": obj["text"]}
