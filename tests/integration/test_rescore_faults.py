@@ -160,10 +160,11 @@ def test_a_lying_bridge_keeps_first_stage_order_and_is_counted(http: httpx.Clien
     fake.mode = mode
     timeout_ms = 1000
     with endpoint(http, fake.url):
-        before = stats(http)
+        before, calls = stats(http), len(fake.seen)
         response = rescore_search(http, timeout_ms)
         after = stats(http)
     kept_first_stage(response, first, timeout_ms)
+    assert len(fake.seen) == calls + 1, "one bridge request per shard rescore: the JDK client must not retry a POST"
     assert delta(before, after) == {
         "shard_rescores": 1,
         "bridge_calls": 1,
