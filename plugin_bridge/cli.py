@@ -98,12 +98,26 @@ def score(
     help="Re-measure variant speeds when the manifest's come from another CPU [remeasure].",
 )
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
+@click.option(
+    "--api-key-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Accepted API keys, one per line; every endpoint but /health then needs 'Authorization: Bearer <key>'. "
+    "Re-read when the file changes or on SIGHUP.",
+)
+@click.option(
+    "--public-metrics/--private-metrics",
+    default=None,
+    help="With --api-key-file: serve /metrics without a key [private].",
+)
+@click.option("--tls-cert", type=click.Path(path_type=Path), default=None, help="PEM certificate: serve HTTPS.")
+@click.option("--tls-key", type=click.Path(path_type=Path), default=None, help="PEM private key of --tls-cert.")
 def serve(models: tuple[str, ...], config_file: Path | None, **options: object) -> None:
     """Run the rerank bridge HTTP server. Every option is also RESCORE_BRIDGE_<OPTION> or a config key."""
     from pydantic import ValidationError
 
     from .artifact import load_artifact
-    from .server.run import run
+    from .server.run import preflight, run
     from .server.settings import load_settings, parse_model_spec
 
     try:
@@ -127,4 +141,8 @@ def serve(models: tuple[str, ...], config_file: Path | None, **options: object) 
             load_artifact(spec.path, verify_hashes=False)
         except BridgeError as exc:
             raise CliError(f"model '{spec.name}': {exc}") from exc
+    try:
+        preflight(settings)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
     run(settings)

@@ -27,6 +27,7 @@ PLUGIN_PROJECT = Path(__file__).resolve().parents[1] / "opensearch-plugin"
 STATS_PATH = "/_plugins/rescore_bridge/stats"
 ENDPOINTS_SETTING = "rescore_bridge.endpoints"
 TIMEOUT_SETTING = "rescore_bridge.timeout_ms"
+API_KEY_SETTING = "rescore_bridge.api_key"  # secure (keystore) setting, reloadable; see docs/rescore-plugin.md
 
 
 class PluginInstallError(RuntimeError):
@@ -152,6 +153,7 @@ def install_plugin(
     bridge_url: str | None,
     timeout_ms: int | None = None,
     start_timeout: float = 240.0,
+    api_key: str | None = None,
 ) -> InstallResult:
     """Build (if no zip is given) and install the plugin, restart a running node, set the bridge URL.
 
@@ -183,9 +185,47 @@ def install_plugin(
             if not _running(node):
                 node.start(timeout=start_timeout)
             configure_bridge(node.url, url, timeout_ms)
+        if api_key is not None:
+            store_api_key(node, api_key)
     except (NodeError, LayoutError) as exc:
         raise PluginInstallError(str(exc)) from exc
     return InstallResult(plugin=plugin_name(zip_path), zip_path=zip_path, installed=installed, bridge_url=url)
+
+
+def store_api_key(node: OpenSearchNode, api_key: str) -> None:
+    """The bridge key goes into the node's keystore and is reloaded: never into cluster state.
+
+    Only when the running plugin registers the setting (its stats list it): a keystore entry that no
+    plugin knows would stop the node from starting again.
+    """
+    from search_cluster.keystore import KeystoreError, reload_secure_settings, set_secure_setting
+
+    if not node.status().running:
+        node.start()
+    try:
+        settings = httpx.get(f"{node.url}{STATS_PATH}", timeout=30.0).json().get("settings", {})
+    except (httpx.HTTPError, ValueError) as exc:
+        raise PluginInstallError(f"cannot read {STATS_PATH} on {node.url}: {exc}") from exc
+    if API_KEY_SETTING not in settings:
+        raise PluginInstallError(
+            f"the installed plugin does not read [{API_KEY_SETTING}] from the keystore yet: "
+            "the key was not stored (run the bridge without --api-key-file, or install a plugin build that has it)"
+        )
+    try:
+        set_secure_setting(node, API_KEY_SETTING, api_key)
+        reload_secure_settings(node.url)
+    except KeystoreError as exc:
+        raise PluginInstallError(str(exc)) from exc
+
+
+def first_api_key(path: Path) -> str:
+    """The first key of a bridge key file (the same format the bridge reads)."""
+    from plugin_bridge.server.auth import ApiKeyFileError, first_key
+
+    try:
+        return first_key(path)
+    except ApiKeyFileError as exc:
+        raise PluginInstallError(str(exc)) from exc
 
 
 def node_for_install_root(install_root: Path, port: int, version: str) -> OpenSearchNode:
@@ -202,6 +242,12 @@ def node_for_install_root(install_root: Path, port: int, version: str) -> OpenSe
     default=None,
     type=click.IntRange(1, 60_000),
     help="Default bridge deadline (rescore_bridge.timeout_ms); the plugin's default is 1000.",
+)
+@click.option(
+    "--bridge-api-key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help=f"The bridge's key file: its first key goes into the node keystore as {API_KEY_SETTING} (then reloaded).",
 )
 @click.option("--port", default=9200, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
@@ -222,6 +268,7 @@ def install_plugin_command(
     plugin_zip: Path | None,
     bridge_url: str | None,
     timeout_ms: int | None,
+    bridge_api_key_file: Path | None,
     port: int,
     version: str,
     home: Path | None,
@@ -232,10 +279,13 @@ def install_plugin_command(
     """
     node = node_for_install_root((home or default_install_root(version, port)).resolve(), port, version)
     try:
-        result = install_plugin(node, plugin_zip, bridge_url, timeout_ms)
+        api_key = first_api_key(bridge_api_key_file) if bridge_api_key_file else None
+        result = install_plugin(node, plugin_zip, bridge_url, timeout_ms, api_key=api_key)
     except PluginInstallError as exc:
         raise click.ClickException(str(exc)) from exc
     state = "installed" if result.installed else "already installed"
     click.echo(f"{state}: plugin {result.plugin} from {result.zip_path}")
     if result.bridge_url:
         click.echo(f"{ENDPOINTS_SETTING} = [{result.bridge_url}] on {node.url}")
+    if bridge_api_key_file:
+        click.echo(f"{API_KEY_SETTING} stored in the keystore of {node.url} and reloaded")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -30,9 +31,15 @@ class BridgeProcess:
         extra_args: list[str] | None = None,
         env: dict[str, str] | None = None,
         port: int | None = None,
+        api_key: str | None = None,
+        ca_file: Path | None = None,
     ) -> None:
+        """`api_key`: what the readiness probe sends (the bridge's keys come from `extra_args`/`env`);
+        `ca_file`: the bridge serves HTTPS with a certificate for 127.0.0.1 that this CA signed."""
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if ca_file else 'http'}://127.0.0.1:{self.port}"
+        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file) if ca_file else True
         self.log_path = log_dir / f"bridge-{self.port}.log"
         args = [sys.executable, "-m", "rescore_cli", "serve", "--port", str(self.port)]
         for name, path in models:
@@ -49,7 +56,10 @@ class BridgeProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"bridge exited early:\n{self.log_path.read_text()[-3000:]}")
             try:
-                if httpx.get(self.url + "/ready", timeout=1).status_code == 200:
+                if (
+                    httpx.get(self.url + "/ready", headers=self.headers, verify=self.verify, timeout=1).status_code
+                    == 200
+                ):
                     return self
             except httpx.HTTPError:
                 pass

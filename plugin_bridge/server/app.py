@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import ArtifactError, BridgeError, InputError
+from .auth import install_api_key_auth
 from .batcher import Overloaded, ShuttingDown
 from .engine import ModelEngine, ScoreOutcome
 from .metrics import BridgeMetrics
@@ -369,4 +370,5 @@ def create_app(settings: BridgeSettings) -> FastAPI:
         )
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, metrics=metrics)
+    install_api_key_auth(app, settings.api_key_file, settings.public_metrics, metrics)  # outermost: before any body
     return app

@@ -60,6 +60,12 @@ class BridgeSettings(BaseSettings):
     graceful_shutdown_s: float = 30.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     config_file: Path | None = None
+    api_key_file: Path | None = Field(
+        None, description="Keys accepted as 'Authorization: Bearer <key>', one per line; re-read on change/SIGHUP."
+    )
+    public_metrics: bool = Field(False, description="Serve /metrics without a key (only /health is always open).")
+    tls_cert: Path | None = Field(None, description="PEM certificate (chain) to serve HTTPS; needs tls_key.")
+    tls_key: Path | None = Field(None, description="PEM private key of tls_cert (unencrypted).")
 
     @field_validator("models", mode="before")
     @classmethod
@@ -71,6 +77,12 @@ class BridgeSettings(BaseSettings):
         if isinstance(value, list):
             return [parse_model_spec(v) if isinstance(v, str) else v for v in value]
         return value
+
+    def check_tls_pair(self) -> None:
+        """Checked on the merged settings (not per source: the certificate may come from the file and the
+        key from the environment)."""
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: give both to serve HTTPS, or neither")
 
     @classmethod
     def settings_customise_sources(
@@ -100,4 +112,6 @@ def load_settings(config_file: Path | None, overrides: dict[str, Any]) -> Bridge
         from_file["config_file"] = path
     env_only = BridgeSettings().model_dump(exclude_unset=True)
     merged = {**from_file, **env_only, **{k: v for k, v in overrides.items() if v is not None and v != ()}}
-    return BridgeSettings(**merged)
+    settings = BridgeSettings(**merged)
+    settings.check_tls_pair()
+    return settings
