@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS := export,cluster,bench,train,dev
+EXTRAS := export,openvino,cluster,bench,train,dev
 JAVA_HOME ?= /usr/lib/jvm/java-17-openjdk-amd64
 export JAVA_HOME
 

@@ -20,11 +20,16 @@ SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
 
 
 def machine() -> dict[str, Any]:
+    from plugin_bridge.variant_speed import this_cpu
+
+    cpu = this_cpu()
     return {
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
         "python": platform.python_version(),
         "processor": platform.processor(),
+        "cpu_model": cpu.model,
+        "matrix_features": list(cpu.features),
     }
 
 

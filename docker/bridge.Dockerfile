@@ -1,4 +1,4 @@
-# CPU bridge: serving dependencies only (onnxruntime, tokenizers, FastAPI) - no torch.
+# CPU bridge: serving dependencies only (onnxruntime, OpenVINO, tokenizers, FastAPI) - no torch.
 # Build from the repo root:  docker build -f docker/bridge.Dockerfile -t rescore-bridge:cpu .
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -10,7 +10,7 @@ COPY onnx_export ./onnx_export
 COPY plugin_bridge ./plugin_bridge
 COPY rescore_cli ./rescore_cli
 COPY docker/bridge-entrypoint.sh ./docker/bridge-entrypoint.sh
-RUN pip install -c requirements/constraints.txt . && useradd --system --uid 10001 bridge
+RUN pip install -c requirements/constraints.txt ".[openvino]" && useradd --system --uid 10001 bridge
 USER bridge
 EXPOSE 8080
 VOLUME ["/models"]

@@ -7,5 +7,5 @@ COPY requirements ./requirements
 COPY onnx_export ./onnx_export
 COPY plugin_bridge ./plugin_bridge
 COPY rescore_cli ./rescore_cli
-RUN pip install -c requirements/constraints.txt ".[export]"
+RUN pip install -c requirements/constraints.txt ".[export,openvino]"
 ENTRYPOINT ["rescore-bridge", "export"]

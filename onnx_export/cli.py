@@ -59,6 +59,13 @@ class GateRefused(CliError):
 )
 @click.option("--fp16", is_flag=True, help="Also build an fp16 graph for the CUDA provider.")
 @click.option(
+    "--engines",
+    default="onnxruntime",
+    show_default=True,
+    help="onnxruntime variants are always built; 'openvino' adds OpenVINO fp32/bf16/int8 (needs the openvino "
+    "extra); 'auto' adds every engine installed and makes the fastest gated variant on this CPU the default.",
+)
+@click.option(
     "--allow-new-head",
     is_flag=True,
     help="Accept a base encoder and give it an untrained 1-logit head (speed tests, fine-tuning).",
@@ -95,6 +102,7 @@ def export(
     quant_exclude: tuple[str, ...],
     int8_from: str,
     fp16: bool,
+    engines: str,
     allow_new_head: bool,
     calibration: Path | None,
     max_logit_diff: float,
@@ -108,9 +116,13 @@ def export(
     instruction: str | None,
 ) -> None:
     """Export MODEL (a local folder or hub id) to a gated ONNX artifact in --out."""
+    from .engine_choice import resolve_engines
     from .exporter import export_model
 
     try:
+        engine_list, measure_engines, note = resolve_engines(engines, task)  # type: ignore[arg-type]
+        if note:
+            _console.print(note, highlight=False)
         config = ExportConfig(
             model=model,
             out_dir=out_dir,
@@ -124,6 +136,8 @@ def export(
             quant_exclude_nodes=quant_exclude,
             quant_source=int8_from,  # type: ignore[arg-type]
             fp16=fp16,
+            engines=engine_list,
+            measure_engines=measure_engines,
             allow_new_head=allow_new_head,
             allow_fallback=allow_fallback,
             overwrite=overwrite,

@@ -70,6 +70,8 @@ class ExportConfig:
     quant_exclude_nodes: tuple[str, ...] = ()
     quant_source: QuantSource = "fused"
     fp16: bool = False
+    engines: tuple[str, ...] = ("onnxruntime",)
+    measure_engines: bool = False
     allow_new_head: bool = False
     allow_fallback: bool = False
     overwrite: bool = False

@@ -6,6 +6,7 @@ into place, so an interrupted or refused export never leaves something that load
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -14,9 +15,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import contract, convert, llm_reranker
+from . import contract, convert, llm_reranker, openvino_variants
 from .calibration import load_calibration
 from .config import ExportConfig
+from .engine_choice import measure_and_choose
 from .errors import ExportError, FidelityGateError
 from .fidelity import VariantFidelity, compare, judge, onnx_scores, torch_reference
 from .loading import LoadedModel, load_model_and_tokenizer
@@ -26,7 +28,7 @@ from .source import ModelSource, resolve_source
 
 Progress = Callable[[str], None]
 
-_PRECISION = {"fp32": "fp32", "optimized": "fp32", "int8": "int8", "fp16": "fp16"}
+_PRECISION = {"fp32": "fp32", "optimized": "fp32", "int8": "int8", "fp16": "fp16"} | openvino_variants.OPENVINO_VARIANTS
 _SERVING_PREFERENCE = ("int8", "optimized", "fp32")
 
 
@@ -136,6 +138,8 @@ def _gate(
                 config.length,
                 pad_id=tokenizer_contract["pad_token_id"],
                 prompt=prompt,
+                engine=openvino_variants.engine_of(name),
+                precision=_PRECISION[name],
             )
         except Exception as exc:  # fp16 graphs often have no CPU kernels: unverified, never silently accepted
             results[name] = VariantFidelity(
@@ -146,7 +150,8 @@ def _gate(
             )
             say(f"  {name}: not verified on this machine")
             continue
-        results[name] = judge(name, compare(reference, scores), config.thresholds, reduced)
+        thresholds = openvino_variants.thresholds_for(name, config.thresholds)
+        results[name] = judge(name, compare(reference, scores), thresholds, reduced)
         verdict = "pass" if results[name].passed else "FAIL: " + "; ".join(results[name].reasons)
         metrics = results[name].metrics
         say(
@@ -198,12 +203,19 @@ def export_model(config: ExportConfig, progress: Progress | None = None) -> Expo
         variants, skipped = _build_variants(config, model, loaded.tokenizer, staging, say)
         if not (staging / "tokenizer.json").is_file():
             raise ExportError("the exported tokenizer has no tokenizer.json; the bridge needs a fast tokenizer")
+        if "openvino" in config.engines:
+            calibration = load_calibration(config.calibration_file)
+            pad_id = contract.tokenizer_entry(loaded)["pad_token_id"]
+            prompt = loaded.yes_no.template if loaded.yes_no is not None else None
+            variants.update(openvino_variants.build(staging, calibration, config.length, pad_id, prompt, say))
         results, calibration_info = _gate(config, loaded, staging, variants, say)
         default = _choose_default(config, results, skipped, say)
         fusions = convert.fused_ops(staging / variants["optimized"]) if "optimized" in variants else {}
+        kept = {file for name, file in variants.items() if results[name].passed or results[name].status != "measured"}
         for name, result in results.items():
-            if not result.passed and result.status == "measured":
-                (staging / variants[name]).unlink()
+            if not result.passed and result.status == "measured" and variants[name] not in kept:
+                for path in openvino_variants.files_of(staging, variants[name]):
+                    path.unlink(missing_ok=True)
         manifest = write_manifest(
             staging,
             _manifest_body(
@@ -221,6 +233,9 @@ def export_model(config: ExportConfig, progress: Progress | None = None) -> Expo
                 fusions,
             ),
         )
+        if config.measure_engines:
+            default = measure_and_choose(staging, say)
+            manifest = json.loads((staging / "manifest.json").read_text(encoding="utf-8"))
         _publish(staging, config.out_dir)
     finally:
         if staging.exists():
@@ -269,14 +284,16 @@ def _manifest_body(
             **contract.optimization_outcome(variants, skipped, fusions),
         },
         "quantization": contract.quantization_entry(config, variants, fusions),
+        **({"openvino_quantization": openvino_variants.quantization_settings()} if "openvino_int8" in variants else {}),
         "default_variant": default,
         "skipped_variants": skipped,
         "variants": {
             name: {
                 "file": file if (results[name].passed or results[name].status != "measured") else None,
+                "engine": openvino_variants.engine_of(name),
                 "precision": _PRECISION[name],
                 "accepted": results[name].passed,
-                "size_bytes": (staging / file).stat().st_size if (staging / file).exists() else None,
+                "size_bytes": openvino_variants.size_of(staging, file),
                 "fidelity": results[name].to_manifest(),
             }
             for name, file in variants.items()

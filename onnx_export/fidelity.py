@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
+from plugin_bridge.engines import open_model
 from plugin_bridge.prompt import PromptTemplate
 from plugin_bridge.reranker import infer_logits
 from plugin_bridge.scoring import relevance_logit
-from plugin_bridge.session import OnnxModel
 from plugin_bridge.tokenization import PairTokenizer, pad_batch
 
 from .calibration import CalibrationSet
@@ -121,9 +121,12 @@ def onnx_scores(
     max_length: int,
     pad_id: int | None = None,
     prompt: PromptTemplate | None = None,
+    engine: str = "onnxruntime",
+    precision: str = "fp32",
 ) -> list[np.ndarray]:
-    """Scores from one exported graph through the serving runtime (pad id and prompt as the manifest says)."""
-    model = OnnxModel(onnx_path, provider="cpu")
+    """Scores from one exported graph through the serving runtime: the engine the variant is served with,
+    pad id and prompt as the manifest says."""
+    model = open_model(onnx_path, engine, precision, provider="cpu")
     tokenizer = PairTokenizer(tokenizer_file, max_length, pad_id=pad_id, prompt=prompt)
 
     def embed(texts: list[str]) -> np.ndarray:

@@ -10,7 +10,18 @@ from typing import Any
 
 from plugin_bridge.artifact import MANIFEST_FILE, MANIFEST_FORMAT, sha256_file
 
-_VERSIONED = ("rescore-bridge", "onnxruntime", "onnx", "optimum", "optimum-onnx", "transformers", "torch", "tokenizers")
+_VERSIONED = (
+    "rescore-bridge",
+    "onnxruntime",
+    "onnx",
+    "optimum",
+    "optimum-onnx",
+    "transformers",
+    "torch",
+    "tokenizers",
+    "openvino",
+    "nncf",
+)
 
 
 def tool_versions() -> dict[str, str | None]:

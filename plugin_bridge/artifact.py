@@ -29,13 +29,18 @@ def sha256_file(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Variant:
-    """One ONNX graph of the artifact (fp32, optimized, int8, fp16) and what the gate said of it."""
+    """One servable graph of the artifact (fp32, optimized, int8, fp16, openvino_*) and what the gate said of it.
+
+    `engine` is the runtime that runs it: "onnxruntime" (manifests from before engines existed say nothing,
+    and mean this) or "openvino".
+    """
 
     name: str
     file: str | None
     precision: str
     accepted: bool
     fidelity: dict[str, Any]
+    engine: str = "onnxruntime"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class Artifact:
                 precision=str(entry["precision"]),
                 accepted=bool(entry["accepted"]),
                 fidelity=dict(entry.get("fidelity") or {}),
+                engine=str(entry.get("engine", "onnxruntime")),
             )
             for name, entry in self.manifest["variants"].items()
         }
@@ -113,6 +119,13 @@ class Artifact:
         if chosen.file is None or not (chosen.accepted or unverified):
             raise ArtifactError(f"variant '{wanted}' of {self.root} was refused by the fidelity gate")
         return chosen
+
+    def quantization_mode(self, variant: Variant) -> str:
+        """How an int8 variant was quantized ("none" otherwise): each engine has its own quantizer."""
+        if variant.precision != "int8":
+            return "none"
+        key = "openvino_quantization" if variant.engine == "openvino" else "quantization"
+        return str((self.manifest.get(key) or {}).get("mode", "none"))
 
     def variant_path(self, name: str | None = None) -> Path:
         chosen = self.variant(name)

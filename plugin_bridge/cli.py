@@ -92,6 +92,11 @@ def score(
 @click.option("--cache-entries", type=int, default=None, help="Score cache entries, 0 disables [50000].")
 @click.option("--activation", type=click.Choice(["sigmoid", "none"]), default=None, help="Score activation [sigmoid].")
 @click.option("--default-deadline-ms", type=int, default=None, help="Deadline for requests that carry none.")
+@click.option(
+    "--remeasure/--no-remeasure",
+    default=None,
+    help="Re-measure variant speeds when the manifest's come from another CPU [remeasure].",
+)
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None)
 @click.option(
     "--api-key-file",

@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from .artifact import Artifact, load_artifact
+from .engines import InferenceModel, open_variant
 from .errors import ArtifactError, InputError
 from .scoring import Activation, Aggregation, activate, aggregate, relevance_logit
-from .session import OnnxModel, Provider
+from .session import Provider
 from .tokenization import EncodedPair, EncodedRequest, PairTokenizer, pad_batch
 
 # Padded tokens per inference batch. On CPU small batches win because activations stay in cache:
@@ -79,7 +80,7 @@ BatchObserver = Callable[[int, int, float], None]
 
 
 def infer_logits(
-    model: OnnxModel,
+    model: InferenceModel,
     pad_id: int,
     pairs: Sequence[EncodedPair],
     max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
@@ -124,11 +125,8 @@ class Reranker:
         if self.artifact.task != "cross-encoder":
             raise ArtifactError(f"{artifact_dir} holds a '{self.artifact.task}' model, not a cross-encoder")
         self.variant = self.artifact.variant(variant)
-        self.model = OnnxModel(
-            self.artifact.variant_path(self.variant.name),
-            provider,
-            intra_op_threads,
-            disabled_optimizers=disabled_optimizers,
+        self.model: InferenceModel = open_variant(
+            self.artifact, self.variant, provider, intra_op_threads, disabled_optimizers
         )
         self.tokenizer = PairTokenizer(
             self.artifact.tokenizer_file,

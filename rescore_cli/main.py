@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("onnx_export.cli", "export", "export"),
     "score": ("plugin_bridge.cli", "score", ""),
     "serve": ("plugin_bridge.cli", "serve", ""),
+    "bench-engines": ("plugin_bridge.engine_cli", "bench_engines", ""),
     "opensearch": ("search_cluster.cli", "opensearch", "cluster"),
     "ingest": ("search_cluster.cli", "ingest", "cluster"),
     "search": ("search_cluster.cli", "search", "cluster"),

@@ -265,11 +265,12 @@ def create_app(settings: BridgeSettings) -> FastAPI:
                     default=name == bridge.default_model,
                     max_length=engine.reranker.max_length,
                     provider=engine.reranker.model.provider,
+                    engine=engine.reranker.variant.engine,
                     variant=engine.reranker.variant.name,
+                    variant_source=engine.choice.source,
                     precision=engine.reranker.variant.precision,
-                    quantization=str(manifest.get("quantization", {}).get("mode", "none"))
-                    if engine.reranker.variant.precision == "int8"
-                    else "none",
+                    pairs_per_s=engine.choice.pairs_per_s,
+                    quantization=engine.reranker.artifact.quantization_mode(engine.reranker.variant),
                     manifest_digest=engine.digest,
                     source=str(manifest.get("source", {}).get("reference", "")),
                 ).model_dump()

@@ -13,6 +13,7 @@ import numpy as np
 from ..reranker import Reranker, infer_logits
 from ..scoring import Activation, Aggregation, activate, aggregate
 from ..tokenization import EncodedPair, EncodedRequest
+from ..variant_speed import served_variant
 from .batcher import DynamicBatcher
 from .cache import DocumentLogits, ScoreCache, cache_key
 from .metrics import BridgeMetrics
@@ -37,9 +38,17 @@ class ModelEngine:
         self.name = spec.name
         self.settings = settings
         self.metrics = metrics
+        self.choice = served_variant(
+            spec.path,
+            spec.variant,
+            settings.provider,
+            settings.intra_op_threads,
+            settings.max_batch_tokens,
+            settings.remeasure,
+        )
         self.reranker = Reranker(
             spec.path,
-            variant=spec.variant,
+            variant=self.choice.name,
             provider=settings.provider,
             intra_op_threads=settings.intra_op_threads,
             activation=settings.activation,

@@ -129,8 +129,11 @@ class ModelCard(BaseModel):
     default: bool
     max_length: int
     provider: str
+    engine: str
     variant: str
+    variant_source: str
     precision: str
+    pairs_per_s: float | None
     quantization: str
     manifest_digest: str
     source: str

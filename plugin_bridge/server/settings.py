@@ -54,6 +54,9 @@ class BridgeSettings(BaseSettings):
     chunk_stride: int = Field(32, ge=0)
     cache_entries: int = Field(50_000, ge=0, description="Score cache size; 0 disables it.")
     default_deadline_ms: int | None = Field(None, ge=1)
+    remeasure: bool = Field(
+        True, description="Measure the variants again when the manifest's speeds come from another CPU."
+    )
     graceful_shutdown_s: float = 30.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     config_file: Path | None = None
