@@ -17,7 +17,9 @@ from rich.table import Table
 
 from search_cluster.beir import load_qrels, load_queries
 from search_cluster.client import make_client
-from search_cluster.search import Hit, search
+from search_cluster.search import Hit, build_query, cross_encoder_rescore, search
+
+UNSCORED_BELOW = -500.0  # the plugin puts window hits the bridge did not score 1000 below the first stage
 
 MARKS = {0: " ", 1: "+", 2: "★"}  # unjudged / not relevant, partly relevant, relevant
 
@@ -39,6 +41,18 @@ def judged_grades(judgments: Path | None, query: str) -> dict[str, int] | None:
     return qrels.get(matching[0], {}) if matching else None
 
 
+def rescored(client: object, index: str, query: str, size: int, window: int, timeout_ms: int) -> list[Hit]:
+    """`search(..., rescore_window=window)` with the demo's own bridge deadline (a cold bridge on a busy
+    machine can miss the 1 s default, and the plugin then keeps first-stage order for what it missed)."""
+    body, _ = build_query("bm25", query, size, None)
+    body["rescore"] = cross_encoder_rescore(query, window, timeout_ms=timeout_ms)
+    response = client.search(index=index, body=body)  # type: ignore[attr-defined]
+    return [
+        Hit(h["_id"], float(h["_score"]), h.get("_source", {}).get("title", ""), h.get("_source", {}).get("text", ""))
+        for h in response["hits"]["hits"]
+    ]
+
+
 def cell(hit: Hit, grades: dict[str, int] | None, width: int) -> str:
     mark = f"{MARKS.get(grades.get(hit.doc_id, 0), '?')} " if grades is not None else ""
     title = hit.title or hit.text
@@ -53,11 +67,14 @@ def cell(hit: Hit, grades: dict[str, int] | None, width: int) -> str:
 @click.option("--window", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--size", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--judgments", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--timeout-ms", default=10_000, show_default=True, type=click.IntRange(1, 60_000))
 @click.option("--model-note", default="", help="Which cross-encoder the bridge serves (printed above the table).")
-def main(url: str, index: str, query: str, window: int, size: int, judgments: Path | None, model_note: str) -> None:
+def main(
+    url: str, index: str, query: str, window: int, size: int, judgments: Path | None, timeout_ms: int, model_note: str
+) -> None:
     client = make_client(url)
     first = search(client, index, query, mode="bm25", size=size)
-    reranked = search(client, index, query, mode="bm25", size=size, rescore_window=window)
+    reranked = rescored(client, index, query, size, window, timeout_ms)
     grades = judged_grades(judgments, query)
     console = Console(width=120)
     table = Table(title=f"query: {query!r}", show_lines=True)
@@ -71,6 +88,9 @@ def main(url: str, index: str, query: str, window: int, size: int, judgments: Pa
     if model_note:
         console.print(f"cross-encoder: {model_note}")
     console.print(table)
+    missed = sum(hit.score < UNSCORED_BELOW for hit in reranked)
+    if missed:
+        console.print(f"{missed} of these were not scored within {timeout_ms} ms and keep their first-stage order")
     if grades is None:
         console.print("(the query has no judgments here, so relevance is not marked)")
         return
