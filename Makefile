@@ -26,7 +26,7 @@ lint: $(STAMP)
 
 java-test:
 	@echo "== Java plugin: mvn verify (opensearch-plugin/)"
-	@mvn -q -B -f opensearch-plugin/pom.xml verify
+	@bash -o pipefail -c 'mvn -q -B -f opensearch-plugin/pom.xml verify 2>&1 | sed "s/\x1b\[[0-9;]*m//g"'  # Maven 3.8 prints colour resets even with -B
 
 test: $(STAMP)
 	@$(MAKE) lint
