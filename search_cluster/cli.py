@@ -132,6 +132,38 @@ def status(version: str, port: int, home: Path | None) -> None:
     click.echo(f"plugins: {', '.join(state.plugins) or 'none'}; logs: {node.logs_dir}")
 
 
+@opensearch.command("build-plugin")
+@click.option(
+    "--version",
+    "version",
+    default=DEFAULT_VERSION,
+    show_default=True,
+    help="OpenSearch release the zip is for (any 2.19.x or 3.x whose core jar Maven Central serves).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Copy the zip into this folder (default: leave it in opensearch-plugin/target/opensearch-VERSION/).",
+)
+@click.option("--force", is_flag=True, help="Rebuild even when an up-to-date zip exists.")
+def build_plugin(version: str, out_dir: Path | None, force: bool) -> None:
+    """Print the path of the cross_encoder rescorer zip for one release, building it (Maven) if needed.
+
+    Install it on every node of a cluster with `bin/opensearch-plugin install file://PATH`
+    (see docs/rescore-plugin.md for a rolling install).
+    """
+    from search_cluster.plugin_build import PluginBuildError, build_plugin_zip
+
+    _console.print(f"[dim]building the rescore-bridge plugin for OpenSearch {version} (if needed)[/dim]")
+    try:
+        zip_path = build_plugin_zip(version, force=force, out_dir=out_dir)
+    except PluginBuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(str(zip_path))
+
+
 # `install-plugin` (build the cross_encoder rescorer, install it, point it at the bridge) lives with
 # the rest of the plugin tooling
 opensearch.add_command(install_plugin_command)
