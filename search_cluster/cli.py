@@ -21,7 +21,7 @@ from search_cluster.layout import LayoutError
 from search_cluster.node import NodeError, OpenSearchNode, default_install_root
 from search_cluster.plugin_install import install_plugin_command
 from search_cluster.search import MODES, SearchError
-from search_cluster.versions import DEFAULT_VERSION, DISTRIBUTIONS
+from search_cluster.versions import DEFAULT_VERSION, DISTRIBUTIONS, distribution
 
 _console = Console(stderr=True)
 _URL_ENV = "RESCORE_BRIDGE_OPENSEARCH_URL"
@@ -54,6 +54,15 @@ def _user_errors() -> Iterator[None]:
         raise click.ClickException(f"OpenSearch answered {exc.status_code}: {exc.error} {exc.info}") from exc
 
 
+def _known_release(_ctx: click.Context, _param: click.Parameter, version: str) -> str:
+    """A release with pinned node artifacts, or a usage error that names what is missing."""
+    try:
+        distribution(version)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    return version
+
+
 def _node_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option(
         "--home",
@@ -68,7 +77,8 @@ def _node_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "version",
         default=DEFAULT_VERSION,
         show_default=True,
-        type=click.Choice(sorted(DISTRIBUTIONS)),
+        callback=_known_release,
+        help=f"OpenSearch release: {', '.join(sorted(DISTRIBUTIONS))}.",
     )(func)
     return func
 

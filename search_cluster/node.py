@@ -167,6 +167,7 @@ class OpenSearchNode:
         `with_ml=None` means "whatever the existing layout has" (the CLI's stop/status/install-plugin).
         Plugins added later with `install_plugin` stay installed across calls that do not name them.
         """
+        self.jdk  # noqa: B018 - fail before touching anything when no JDK fits the release
         stamp = self._read_stamp()
         if self.with_ml is None:
             self.with_ml = bool(stamp and stamp.get("with_ml"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 MAVEN_REPOSITORY = "https://repo1.maven.org/maven2"
 
 # The newest release on which the node, k-NN and the rescorer all run (the demo's whole stack).
-DEFAULT_VERSION = "2.19.1"
+DEFAULT_VERSION = "3.6.0"
 
 
 @dataclass(frozen=True)
@@ -252,10 +252,18 @@ DISTRIBUTIONS: dict[str, Distribution] = {
 }
 
 
+# Releases asked about that have no node here, with the coordinate that is missing (checked 2026-12-01).
+NOT_SERVED: dict[str, str] = {
+    "3.9.0": "org.opensearch.distribution.integ-test-zip:opensearch:3.9.0@zip is not served by Maven Central",
+}
+
+
 def distribution(version: str) -> Distribution:
-    """The pinned artifacts for `version`, or a ValueError naming the supported ones."""
+    """The pinned artifacts for `version`, or a ValueError naming the supported ones (and, for a release
+    known to lack artifacts, the coordinate that is missing)."""
     try:
         return DISTRIBUTIONS[version]
     except KeyError:
         supported = ", ".join(sorted(DISTRIBUTIONS))
-        raise ValueError(f"unsupported OpenSearch version {version!r}; supported: {supported}") from None
+        why = f" ({NOT_SERVED[version]})" if version in NOT_SERVED else ""
+        raise ValueError(f"no node for OpenSearch {version!r}{why}; node releases: {supported}") from None
