@@ -28,25 +28,32 @@ def machine() -> dict[str, Any]:
     }
 
 
+def require_scifact() -> Path:
+    """SciFact (BEIR layout) beside the repository, or stop with one line saying where to put it.
+
+    Benchmarks only: the test suite never reads it (it generates its own judged corpus).
+    """
+    missing = [name for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv") if not (SCIFACT / name).is_file()]
+    if missing:
+        raise SystemExit(
+            f"SciFact not found: put the BEIR scifact folder (corpus.jsonl, queries.jsonl, qrels/*.tsv) at {SCIFACT}"
+        )
+    return SCIFACT
+
+
 def scifact_pairs(count: int, words: int = 200, seed: int = 0) -> tuple[list[str], list[str]]:
-    """Real text: SciFact claims with abstracts cut/padded to about `words` words; synthetic if absent."""
+    """Real text: SciFact claims with abstracts cut/padded to about `words` words."""
     rng = random.Random(seed)
-    corpus_file, queries_file = SCIFACT / "corpus.jsonl", SCIFACT / "queries.jsonl"
-    if corpus_file.exists():
-        docs = [json.loads(line) for line in corpus_file.open()]
-        queries = [json.loads(line)["text"] for line in queries_file.open()]
-        texts = []
-        for doc in rng.sample(docs, count):
-            tokens = (doc["title"] + " " + doc["text"]).split()
-            while len(tokens) < words:
-                tokens += tokens
-            texts.append(" ".join(tokens[:words]))
-        return [rng.choice(queries) for _ in range(count)], texts
-    vocab = [f"term{i}" for i in range(5000)]
-    return (
-        [" ".join(rng.choices(vocab, k=8)) for _ in range(count)],
-        [" ".join(rng.choices(vocab, k=words)) for _ in range(count)],
-    )
+    require_scifact()
+    docs = [json.loads(line) for line in (SCIFACT / "corpus.jsonl").open()]
+    queries = [json.loads(line)["text"] for line in (SCIFACT / "queries.jsonl").open()]
+    texts = []
+    for doc in rng.sample(docs, count):
+        tokens = (doc["title"] + " " + doc["text"]).split()
+        while len(tokens) < words:
+            tokens += tokens
+        texts.append(" ".join(tokens[:words]))
+    return [rng.choice(queries) for _ in range(count)], texts
 
 
 def timed(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> float:

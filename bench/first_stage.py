@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 import numpy as np
+from _common import require_scifact
 from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
@@ -74,6 +75,7 @@ def run_mode(client: Any, index: str, judged: Judged, mode: str, model: Embeddin
 @click.option("--index", default="rescore-bridge-scifact", show_default=True)
 @click.option("--embedder", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None)
 def main(url: str | None, port: int, with_ml: bool, index: str, embedder: Path | None) -> None:
+    require_scifact()
     console = Console()
     node = None
     if url is None:

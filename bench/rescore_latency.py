@@ -27,6 +27,7 @@ from typing import Any
 
 import click
 import httpx
+from _common import require_scifact
 from rich.console import Console
 from rich.table import Table
 
@@ -203,9 +204,11 @@ def main(
     data: Path,
     version: str,
 ) -> None:
+    if data == SCIFACT:
+        require_scifact()  # one line saying where to put it
+    elif not all((data / name).is_file() for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv")):
+        raise click.ClickException(f"--data {data}: expected BEIR scifact (corpus.jsonl, queries.jsonl, qrels/test.tsv)")
     console = Console()
-    if not (data / "corpus.jsonl").is_file():
-        raise click.ClickException(f"SciFact not found at {data} (this bench needs ../shared/data/scifact or --data)")
     sizes = [int(w) for w in windows.split(",")]
     if any(w < SIZE for w in sizes):
         raise click.BadParameter(f"every window must be >= size {SIZE}", param_hint="--windows")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from _common import require_scifact
 
 REPO = Path(__file__).resolve().parent.parent
 SCIFACT = REPO.parent / "shared" / "data" / "scifact"
@@ -205,6 +206,7 @@ def main(
     sequential: bool,
 ) -> None:
     """Train full + student on SciFact train, evaluate on SciFact test, print the table, write JSON."""
+    require_scifact()
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     run_file = make_runs(work, port, depth=100)

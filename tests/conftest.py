@@ -10,7 +10,6 @@ import pytest
 
 TESTS_DIR = Path(__file__).parent
 REPO_ROOT = TESTS_DIR.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 sys.path.insert(0, str(TESTS_DIR))
 

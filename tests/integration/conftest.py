@@ -1,4 +1,4 @@
-"""Fixtures for the OpenSearch integration tests: real nodes, a real client and SciFact data.
+"""Fixtures for the OpenSearch integration tests: real nodes, a real client and a generated judged corpus.
 
 One node per OpenSearch release in TEST_RELEASES, each started once per test session and shared by
 every module: k-NN (where served) and the rescore-bridge plugin installed; the default release's node
@@ -10,7 +10,6 @@ zips from Maven Central (about 0.6 GB for 3.6.0 with the ML plugins), later runs
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from pathlib import Path
 import pytest
 from opensearchpy import OpenSearch
 from ports import shifted_port
+from synthetic_corpus import build as build_synthetic_corpus
+from synthetic_corpus import write_beir
 
 from search_cluster.client import make_client
 from search_cluster.ingest import EmbeddingModel
@@ -29,8 +30,6 @@ from search_cluster.versions import DEFAULT_VERSION, distribution
 TEST_RELEASES = ("2.19.1", DEFAULT_VERSION)
 OPENSEARCH_TEST_PORT = shifted_port(9250)  # the default release's node
 _RELEASE_PORTS = {DEFAULT_VERSION: OPENSEARCH_TEST_PORT, "2.19.1": shifted_port(9275)}
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCIFACT_DIR = REPO_ROOT.parent / "shared" / "data" / "scifact"
 
 
 class ReleaseNodes:
@@ -82,52 +81,29 @@ def os_client(opensearch_node: OpenSearchNode) -> OpenSearch:
 
 
 @dataclass(frozen=True)
-class SciFactSubset:
-    corpus: Path
-    queries: dict[str, str]  # test queries whose relevant documents are all in the subset
-    qrels: dict[str, dict[str, int]]
-    doc_ids: list[str]
+class JudgedCorpus:
+    corpus: Path  # BEIR corpus.jsonl
+    queries: dict[str, str]  # judged queries, spread over the corpus' fields
+    qrels: dict[str, dict[str, int]]  # query id -> {doc id: grade}; every judged document is in the corpus
+    doc_ids: list[str]  # in corpus order
 
 
 @pytest.fixture(scope="session")
-def scifact_dir() -> Path:
-    if not (SCIFACT_DIR / "corpus.jsonl").is_file():
-        pytest.fail(f"SciFact data not found at {SCIFACT_DIR} (expected ../shared/data/scifact)")
-    return SCIFACT_DIR
-
-
-def read_qrels(path: Path) -> dict[str, dict[str, int]]:
-    qrels: dict[str, dict[str, int]] = {}
-    for line in path.read_text().splitlines()[1:]:
-        query_id, doc_id, score = line.split("\t")
-        qrels.setdefault(query_id, {})[doc_id] = int(score)
-    return qrels
-
-
-@pytest.fixture(scope="session")
-def scifact_subset(scifact_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SciFactSubset:
-    """The first 40 test queries, their relevant documents, and the first 400 corpus documents.
+def judged_corpus(tmp_path_factory: pytest.TempPathFactory) -> JudgedCorpus:
+    """The generated corpus (tests/synthetic_corpus.py: 432 documents over twelve fields) and 40 of its queries.
 
     Small enough to embed in well under a minute on two cores, large enough that a relevant
-    document has to be found among hundreds of distractors.
+    document has to be found among hundreds of distractors, ten or so of them on the same subject
+    or aspect. Written by the tests, so the suite needs nothing beside the clone.
     """
-    qrels_all = read_qrels(scifact_dir / "qrels" / "test.tsv")
-    query_ids = list(qrels_all)[:40]
-    qrels = {q: qrels_all[q] for q in query_ids}
-    wanted = {doc for judged in qrels.values() for doc in judged}
-    lines = (scifact_dir / "corpus.jsonl").read_text().splitlines()
-    chosen = [line for i, line in enumerate(lines) if i < 400 or json.loads(line)["_id"] in wanted]
-    corpus = tmp_path_factory.mktemp("scifact") / "corpus.jsonl"
-    corpus.write_text("\n".join(chosen) + "\n")
-    texts = {}
-    for line in (scifact_dir / "queries.jsonl").read_text().splitlines():
-        obj = json.loads(line)
-        texts[obj["_id"]] = obj["text"]
-    return SciFactSubset(
-        corpus=corpus,
-        queries={q: texts[q] for q in query_ids},
-        qrels=qrels,
-        doc_ids=[json.loads(line)["_id"] for line in chosen],
+    data = build_synthetic_corpus()
+    out = write_beir(data, tmp_path_factory.mktemp("judged-corpus"))
+    query_ids = list(data.queries)[:40]
+    return JudgedCorpus(
+        corpus=out / "corpus.jsonl",
+        queries={q: data.queries[q] for q in query_ids},
+        qrels={q: data.qrels[q] for q in query_ids},
+        doc_ids=[doc["_id"] for doc in data.documents],
     )
 
 

@@ -13,7 +13,7 @@ from search_cluster.cli import ingest as ingest_command
 from search_cluster.ingest import delete_index, ingest
 from search_cluster.node import OpenSearchNode
 
-from .conftest import SciFactSubset
+from .conftest import JudgedCorpus
 
 pytestmark = pytest.mark.integration
 
@@ -44,27 +44,27 @@ def test_template_applies_to_the_index(os_client: OpenSearch, tmp_path: Path) ->
     delete_index(os_client, index)
 
 
-def test_bm25_ingest_is_idempotent_and_resumable(os_client: OpenSearch, scifact_subset: SciFactSubset) -> None:
+def test_bm25_ingest_is_idempotent_and_resumable(os_client: OpenSearch, judged_corpus: JudgedCorpus) -> None:
     index = "rescore-bridge-idempotent"
     delete_index(os_client, index)
-    n = len(scifact_subset.doc_ids)
-    first = ingest(os_client, scifact_subset.corpus, index, model=None)
+    n = len(judged_corpus.doc_ids)
+    first = ingest(os_client, judged_corpus.corpus, index, model=None)
     assert (first.indexed, first.skipped, first.errors) == (n, 0, [])
     assert _count(os_client, index) == n
-    again = ingest(os_client, scifact_subset.corpus, index, model=None)
+    again = ingest(os_client, judged_corpus.corpus, index, model=None)
     assert (again.indexed, again.skipped) == (0, n)
     assert _count(os_client, index) == n
     # Resume: documents lost since (an interrupted run) are indexed again, the rest skipped.
-    lost = scifact_subset.doc_ids[:7]
+    lost = judged_corpus.doc_ids[:7]
     for doc_id in lost:
         os_client.delete(index=index, id=doc_id, refresh=True)
-    resumed = ingest(os_client, scifact_subset.corpus, index, model=None)
+    resumed = ingest(os_client, judged_corpus.corpus, index, model=None)
     assert (resumed.indexed, resumed.skipped) == (len(lost), n - len(lost))
     assert _count(os_client, index) == n
     # A changed document is overwritten in place, not duplicated.
-    lines = scifact_subset.corpus.read_text().splitlines()
+    lines = judged_corpus.corpus.read_text().splitlines()
     changed = json.loads(lines[0]) | {"title": "A changed title"}
-    edited = scifact_subset.corpus.with_name("edited.jsonl")
+    edited = judged_corpus.corpus.with_name("edited.jsonl")
     edited.write_text("\n".join([json.dumps(changed), *lines[1:]]) + "\n")
     update = ingest(os_client, edited, index, model=None)
     assert (update.indexed, update.skipped) == (1, n - 1)

@@ -1,4 +1,4 @@
-"""BM25, kNN and hybrid first-stage search on a SciFact subset indexed with real embeddings."""
+"""BM25, kNN and hybrid first-stage search on the generated judged corpus, indexed with real embeddings."""
 
 from __future__ import annotations
 
@@ -15,31 +15,29 @@ from search_cluster.ingest import EmbeddingModel, delete_index, ingest
 from search_cluster.node import OpenSearchNode
 from search_cluster.search import SearchError, search
 
-from .conftest import ReleaseNodes, SciFactSubset
+from .conftest import JudgedCorpus, ReleaseNodes
 
 pytestmark = pytest.mark.integration
 
-INDEX = "rescore-bridge-scifact-subset"
+INDEX = "rescore-bridge-judged-corpus"
 
 
 @pytest.fixture(scope="module")
-def scifact_index(os_client: OpenSearch, scifact_subset: SciFactSubset, embedding_model: EmbeddingModel) -> str:
+def judged_index(os_client: OpenSearch, judged_corpus: JudgedCorpus, embedding_model: EmbeddingModel) -> str:
     delete_index(os_client, INDEX)
-    report = ingest(os_client, scifact_subset.corpus, INDEX, embedding_model)
-    assert report.errors == [] and report.indexed == len(scifact_subset.doc_ids)
+    report = ingest(os_client, judged_corpus.corpus, INDEX, embedding_model)
+    assert report.errors == [] and report.indexed == len(judged_corpus.doc_ids)
     return INDEX
 
 
-def test_documents_carry_unit_embeddings(
-    os_client: OpenSearch, scifact_index: str, scifact_subset: SciFactSubset
-) -> None:
-    source = os_client.get(index=scifact_index, id=scifact_subset.doc_ids[0])["_source"]
+def test_documents_carry_unit_embeddings(os_client: OpenSearch, judged_index: str, judged_corpus: JudgedCorpus) -> None:
+    source = os_client.get(index=judged_index, id=judged_corpus.doc_ids[0])["_source"]
     vector = source["embedding"]
     assert len(vector) == 384
     assert abs(sum(x * x for x in vector) - 1.0) < 1e-3
 
 
-def _recall_at(client: OpenSearch, subset: SciFactSubset, model: EmbeddingModel, mode: str, k: int) -> float:
+def _recall_at(client: OpenSearch, subset: JudgedCorpus, model: EmbeddingModel, mode: str, k: int) -> float:
     found = 0
     total = 0
     for query_id, text in subset.queries.items():
@@ -53,26 +51,26 @@ def _recall_at(client: OpenSearch, subset: SciFactSubset, model: EmbeddingModel,
 @pytest.mark.parametrize("mode", ["bm25", "knn", "hybrid"])
 def test_modes_find_judged_relevant_documents(
     os_client: OpenSearch,
-    scifact_index: str,
-    scifact_subset: SciFactSubset,
+    judged_index: str,
+    judged_corpus: JudgedCorpus,
     embedding_model: EmbeddingModel,
     mode: str,
 ) -> None:
-    # ~450 documents, 40 test queries: a working first stage finds most judged documents in its top 10
+    # 432 documents, 40 judged queries: a working first stage finds most judged documents in its top 10
     # (a broken one, e.g. random vectors or a wrong field, finds almost none).
-    recall = _recall_at(os_client, scifact_subset, embedding_model, mode, k=10)
+    recall = _recall_at(os_client, judged_corpus, embedding_model, mode, k=10)
     assert recall >= 0.6, f"{mode} recall@10 = {recall:.2f}"
 
 
 @pytest.mark.parametrize("mode", ["bm25", "knn", "hybrid"])
 def test_a_document_title_finds_that_document_first(
     os_client: OpenSearch,
-    scifact_index: str,
-    scifact_subset: SciFactSubset,
+    judged_index: str,
+    judged_corpus: JudgedCorpus,
     embedding_model: EmbeddingModel,
     mode: str,
 ) -> None:
-    lines = scifact_subset.corpus.read_text().splitlines()
+    lines = judged_corpus.corpus.read_text().splitlines()
     misses = []
     for line in lines[:400:40]:
         doc = json.loads(line)
@@ -83,9 +81,9 @@ def test_a_document_title_finds_that_document_first(
 
 
 def test_hybrid_scores_sum_both_clauses(
-    os_client: OpenSearch, scifact_index: str, scifact_subset: SciFactSubset, embedding_model: EmbeddingModel
+    os_client: OpenSearch, judged_index: str, judged_corpus: JudgedCorpus, embedding_model: EmbeddingModel
 ) -> None:
-    text = next(iter(scifact_subset.queries.values()))
+    text = next(iter(judged_corpus.queries.values()))
     # Every BM25 match, not a top 50: a hybrid hit can be a weak BM25 match lifted by its kNN score.
     bm25 = {h.doc_id: h.score for h in search(os_client, INDEX, text, mode="bm25", size=1000)}
     knn = {h.doc_id: h.score for h in search(os_client, INDEX, text, mode="knn", size=50, model=embedding_model, k=50)}
@@ -95,7 +93,7 @@ def test_hybrid_scores_sum_both_clauses(
         assert hit.score == pytest.approx(expected, rel=1e-3)
 
 
-def test_knn_without_a_model_is_refused(os_client: OpenSearch, scifact_index: str) -> None:
+def test_knn_without_a_model_is_refused(os_client: OpenSearch, judged_index: str) -> None:
     with pytest.raises(SearchError, match="needs an embedding model"):
         search(os_client, INDEX, "anything", mode="knn")
 
@@ -108,12 +106,12 @@ def test_neural_hybrid_needs_the_plugin(release_nodes: ReleaseNodes, embedding_m
 
 
 def test_cli_search_prints_a_table(
-    opensearch_node: OpenSearchNode, scifact_index: str, scifact_subset: SciFactSubset
+    opensearch_node: OpenSearchNode, judged_index: str, judged_corpus: JudgedCorpus
 ) -> None:
-    doc = json.loads(scifact_subset.corpus.read_text().splitlines()[0])
+    doc = json.loads(judged_corpus.corpus.read_text().splitlines()[0])
     args = [
         "--index",
-        scifact_index,
+        judged_index,
         "--query",
         doc["title"],
         "--mode",
@@ -137,16 +135,16 @@ def test_cli_search_missing_index_is_one_line(opensearch_node: OpenSearchNode) -
 
 
 def test_cli_evaluate_scores_modes(
-    opensearch_node: OpenSearchNode, scifact_index: str, scifact_subset: SciFactSubset, tmp_path: Path
+    opensearch_node: OpenSearchNode, judged_index: str, judged_corpus: JudgedCorpus, tmp_path: Path
 ) -> None:
     from search_cluster.cli import evaluate as evaluate_command
 
     queries = tmp_path / "queries.jsonl"
-    queries.write_text("".join(json.dumps({"_id": q, "text": t}) + "\n" for q, t in scifact_subset.queries.items()))
+    queries.write_text("".join(json.dumps({"_id": q, "text": t}) + "\n" for q, t in judged_corpus.queries.items()))
     qrels = tmp_path / "qrels.tsv"
-    rows = [f"{q}\t{d}\t{s}" for q, judged in scifact_subset.qrels.items() for d, s in judged.items()]
+    rows = [f"{q}\t{d}\t{s}" for q, judged in judged_corpus.qrels.items() for d, s in judged.items()]
     qrels.write_text("query-id\tcorpus-id\tscore\n" + "\n".join(rows) + "\n")
-    args = ["--index", scifact_index, "--queries", str(queries), "--qrels", str(qrels), "--url", opensearch_node.url]
+    args = ["--index", judged_index, "--queries", str(queries), "--qrels", str(qrels), "--url", opensearch_node.url]
     result = CliRunner().invoke(evaluate_command, [*args, "--mode", "bm25"])
     assert result.exit_code == 0, result.output
     assert "nDCG@10" in result.output and "R@100" in result.output

@@ -2,9 +2,9 @@
 (conftest.TEST_RELEASES: one 2.19.x, one 3.x), calling a real bridge process.
 
 Each release's session node got the plugin through `search_cluster.plugin_install` (Maven build for
-that release with a fitting JDK, install); this module points it at the bridge, indexes SciFact
-documents, and every expectation is computed independently: the bridge's own `/v1/scores` answer for
-the same texts, and BM25 scores from a plain search without rescore. Every test runs once per release.
+that release with a fitting JDK, install); this module points it at the bridge, indexes the generated
+judged corpus, and every expectation is computed independently: the bridge's own `/v1/scores` answer
+for the same texts, and BM25 scores from a plain search without rescore. Every test runs once per release.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from search_cluster.plugin_install import (
 )
 from search_cluster.templates import QueryTemplate, index_template, load_json
 
+from .conftest import JudgedCorpus
+
 pytestmark = pytest.mark.integration
 
 INDEX = "rescore-plugin-test"
@@ -58,9 +60,9 @@ def http(rescore_node: OpenSearchNode) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def corpus(scifact_dir: Path) -> dict[str, dict[str, str]]:
+def corpus(judged_corpus: JudgedCorpus) -> dict[str, dict[str, str]]:
     docs: dict[str, dict[str, str]] = {}
-    with (scifact_dir / "corpus.jsonl").open() as handle:
+    with judged_corpus.corpus.open() as handle:
         for line in handle:
             obj = json.loads(line)
             docs[obj["_id"]] = {"title": obj["title"], "text": obj["text"]}
