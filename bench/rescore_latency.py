@@ -207,7 +207,7 @@ def main(
     if data == SCIFACT:
         require_scifact()  # one line saying where to put it
     elif not all((data / name).is_file() for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv")):
-        raise click.ClickException(f"--data {data}: expected BEIR scifact (corpus.jsonl, queries.jsonl, qrels/test.tsv)")
+        raise click.ClickException(f"--data {data}: expected BEIR scifact (corpus.jsonl, queries.jsonl, qrels/)")
     console = Console()
     sizes = [int(w) for w in windows.split(",")]
     if any(w < SIZE for w in sizes):
