@@ -84,3 +84,16 @@ def test_a_release_without_a_node_zip_names_the_missing_coordinate() -> None:
     assert result.exit_code == 2
     assert "org.opensearch.distribution.integ-test-zip:opensearch:3.9.0@zip is not served" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_bm25_only_template_for_a_node_without_knn_has_no_vector_parts() -> None:
+    from search_cluster.templates import index_template
+
+    full = index_template("docs", 384)
+    assert full["template"]["settings"]["index"]["knn"] is True
+    assert full["template"]["mappings"]["properties"]["embedding"]["dimension"] == 384
+    bm25_only = index_template("docs", 384, knn=False)
+    assert "knn" not in bm25_only["template"]["settings"]["index"]
+    assert set(full["template"]["mappings"]["properties"]) - set(bm25_only["template"]["mappings"]["properties"]) == {
+        "embedding"
+    }
