@@ -10,16 +10,28 @@ from rich.console import Console
 from rescore_cli.errors import CliError
 
 from .config import QUANT_ARCHES, ExportConfig, GateThresholds, detect_quant_arch
-from .errors import ExportError
+from .errors import ExportError, FidelityGateError
 
 _console = Console(stderr=True)
+
+
+class GateRefused(CliError):
+    """The export ran but the variant to serve failed the fidelity gate: exit 1, apart from bad input (2)."""
+
+    exit_code = 1
 
 
 @click.command()
 @click.argument("model")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Artifact folder to create.")
 @click.option("--task", type=click.Choice(["cross-encoder", "embedding"]), default="cross-encoder", show_default=True)
-@click.option("--max-length", type=int, default=512, show_default=True, help="Max tokens of query+document.")
+@click.option(
+    "--max-length",
+    type=int,
+    default=None,
+    help="Max tokens of query+document. Default: 512, or less where the model or its tokenizer supports less; "
+    "more than the model's position embeddings allow is refused.",
+)
 @click.option("--opset", type=int, default=18, show_default=True)
 @click.option(
     "--optimization",
@@ -65,11 +77,16 @@ _console = Console(stderr=True)
 @click.option("--allow-fallback", is_flag=True, help="Serve the best passing variant if the requested one fails.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing artifact folder.")
 @click.option("--revision", default=None, help="Hub revision (for hub ids).")
+@click.option(
+    "--instruction",
+    default=None,
+    help="LLM rerankers (e.g. Qwen3-Reranker): the task instruction inside their prompt; default: the model's own.",
+)
 def export(
     model: str,
     out_dir: Path,
     task: str,
-    max_length: int,
+    max_length: int | None,
     opset: int,
     optimization: str,
     quantization: str,
@@ -88,6 +105,7 @@ def export(
     allow_fallback: bool,
     overwrite: bool,
     revision: str | None,
+    instruction: str | None,
 ) -> None:
     """Export MODEL (a local folder or hub id) to a gated ONNX artifact in --out."""
     from .exporter import export_model
@@ -111,6 +129,7 @@ def export(
             overwrite=overwrite,
             calibration_file=calibration,
             revision=revision,
+            instruction=instruction,
             thresholds=GateThresholds(
                 max_logit_diff=max_logit_diff,
                 min_spearman=min_spearman,
@@ -120,6 +139,8 @@ def export(
             ),
         )
         result = export_model(config, progress=lambda message: _console.print(message, highlight=False))
+    except FidelityGateError as exc:
+        raise GateRefused(str(exc)) from exc
     except (ExportError, ValueError) as exc:
         raise CliError(str(exc)) from exc
     _console.print(f"done in {result.seconds:.1f}s")

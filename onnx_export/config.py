@@ -60,7 +60,8 @@ class ExportConfig:
     model: str
     out_dir: Path
     task: Task = "cross-encoder"
-    max_length: int = 512
+    # None: 512, or less where the model or its tokenizer supports less (see onnx_export.max_length)
+    max_length: int | None = None
     opset: int = 18
     optimization: OptimizationLevel | None = "O2"
     quantization: Quantization = "dynamic-int8"
@@ -75,9 +76,18 @@ class ExportConfig:
     calibration_file: Path | None = None
     thresholds: GateThresholds = field(default_factory=GateThresholds)
     revision: str | None = None
+    # LLM rerankers only: the task instruction in their prompt (default: the preset's own)
+    instruction: str | None = None
+
+    @property
+    def length(self) -> int:
+        """The max length once `export_model` has settled it (from the model when not given)."""
+        if self.max_length is None:
+            raise ValueError("max_length is settled by export_model before it is used")
+        return self.max_length
 
     def __post_init__(self) -> None:
-        if self.max_length < 8:
+        if self.max_length is not None and self.max_length < 8:
             raise ValueError(f"max_length must be at least 8, got {self.max_length}")
         if self.opset < 14:
             raise ValueError(f"opset must be 14 or newer (attention export needs it), got {self.opset}")

@@ -24,6 +24,24 @@ FP16_FILE = "model_fp16.onnx"
 
 _OPTIMUM_TASK: dict[Task, str] = {"cross-encoder": "text-classification", "embedding": "feature-extraction"}
 _LEVELS = {"O1": 1, "O2": 2, "O3": 2}
+# Contrib ops onnxruntime's transformer optimizer fuses subgraphs into; their counts say what it managed.
+_FUSED_OPS = (
+    "Attention",
+    "MultiHeadAttention",
+    "GroupQueryAttention",
+    "RotaryEmbedding",
+    "EmbedLayerNormalization",
+    "SkipLayerNormalization",
+    "SimplifiedLayerNormalization",
+    "SkipSimplifiedLayerNormalization",
+    "Gelu",
+    "FastGelu",
+    "BiasGelu",
+)
+
+
+class VariantUnavailable(Exception):
+    """A variant this architecture cannot have (e.g. no optimizer fusions for its model type): skipped, recorded."""
 
 
 @contextlib.contextmanager
@@ -97,25 +115,51 @@ def optimize(config: ExportConfig, staging: Path, for_gpu_fp16: bool = False) ->
         disable_bias_gelu_fusion=not for_gpu_fp16,
     )
     suffix = "fp16_tmp" if for_gpu_fp16 else "optimized_tmp"
-    with _quiet():
-        optimizer = ORTOptimizer.from_pretrained(staging, file_names=[FP32_FILE])
-        optimizer.optimize(optimization_config=optimization, save_dir=staging, file_suffix=suffix)
+    try:
+        with _quiet():
+            optimizer = ORTOptimizer.from_pretrained(staging, file_names=[FP32_FILE])
+            optimizer.optimize(optimization_config=optimization, save_dir=staging, file_suffix=suffix)
+    except (KeyError, NotImplementedError) as exc:  # optimum's word for "no fusions for this model type"
+        raise VariantUnavailable(
+            f"onnxruntime's transformer optimizer (through optimum) has no fusions for model type "
+            f"'{_model_type(staging)}'"
+        ) from exc
     produced = staging / f"model_{suffix}.onnx"
     target = FP16_FILE if for_gpu_fp16 else OPTIMIZED_FILE
     produced.replace(staging / target)
     return target
 
 
-def int8_source_file(config: ExportConfig) -> str:
+def _model_type(staging: Path) -> str:
+    import json
+
+    try:
+        return str(json.loads((staging / "config.json").read_text(encoding="utf-8")).get("model_type", "?"))
+    except (OSError, ValueError):
+        return "?"
+
+
+def int8_source_file(config: ExportConfig, optimized_built: bool = True) -> str:
     """The graph int8 is quantized from: the fused CPU graph where there is one, else the plain export.
 
     From the fused graph, each layer's Q/K/V projections and attention become one QAttention node (one
     int8 GEMM for Q, K and V; attention core in fp32) instead of three MatMuls, the attention core and a
     dozen reshapes: MiniLM-L6 at 256 tokens ran 12% more pairs/s that way on 2 EPYC cores.
     """
-    if config.quant_source == "fused" and config.optimization:
+    if config.quant_source == "fused" and config.optimization and optimized_built:
         return OPTIMIZED_FILE
     return FP32_FILE
+
+
+def fused_ops(path: Path) -> dict[str, int]:
+    """How many of each fused contrib op a graph holds (attention fusion is what int8 speed hinges on)."""
+    import onnx
+
+    counts: dict[str, int] = {}
+    for node in onnx.load(str(path), load_external_data=False).graph.node:
+        if node.op_type in _FUSED_OPS:
+            counts[node.op_type] = counts.get(node.op_type, 0) + 1
+    return counts
 
 
 def quantize_int8(config: ExportConfig, staging: Path, source_file: str) -> str:
@@ -162,9 +206,9 @@ def quantize_int8(config: ExportConfig, staging: Path, source_file: str) -> str:
     return INT8_FILE
 
 
-def quantization_settings(config: ExportConfig) -> dict[str, Any]:
+def quantization_settings(config: ExportConfig, source: str | None = None) -> dict[str, Any]:
     """What the manifest records about int8 so a user can reproduce or question it."""
-    source = int8_source_file(config)
+    source = source or int8_source_file(config)
     settings = {
         "mode": config.quantization,
         "arch_preset": config.quant_arch,

@@ -10,18 +10,19 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import convert
+from . import contract, convert, llm_reranker
 from .calibration import load_calibration
 from .config import ExportConfig
 from .errors import ExportError, FidelityGateError
 from .fidelity import VariantFidelity, compare, judge, onnx_scores, torch_reference
-from .loading import load_model_and_tokenizer
+from .loading import LoadedModel, load_model_and_tokenizer
 from .manifest import write_manifest
-from .source import resolve_source
+from .max_length import choose_max_length, read_limits
+from .source import ModelSource, resolve_source
 
 Progress = Callable[[str], None]
 
@@ -68,35 +69,73 @@ def _publish(staging: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _build_variants(config: ExportConfig, model: Any, tokenizer: Any, staging: Path, say: Progress) -> dict[str, str]:
+def _settle_max_length(config: ExportConfig, source: ModelSource, say: Progress) -> tuple[ExportConfig, dict[str, Any]]:
+    """Default the max length to what the model supports; refuse (exit 2) a request it cannot embed."""
+    limits = read_limits(source.local_dir)
+    chosen, why = choose_max_length(limits, config.max_length, source.reference)
+    say(why)
+    record = limits.to_manifest(chosen, "default" if config.max_length is None else "--max-length")
+    return replace(config, max_length=chosen), record
+
+
+def _build_variants(
+    config: ExportConfig, model: Any, tokenizer: Any, staging: Path, say: Progress
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(variant -> file, skipped variant -> why): an architecture may lack optimizer fusions or int8."""
     variants: dict[str, str] = {}
+    skipped: dict[str, str] = {}
     say("exporting fp32 ONNX graph")
     variants["fp32"] = convert.export_fp32(model, tokenizer, config, staging)
     if config.optimization:
         say(f"optimizing graph ({config.optimization})")
-        variants["optimized"] = convert.optimize(config, staging)
+        try:
+            variants["optimized"] = convert.optimize(config, staging)
+        except convert.VariantUnavailable as exc:
+            skipped["optimized"] = str(exc)
+            say(f"  optimized: skipped: {exc}")
     if config.quantization == "dynamic-int8":
-        source = convert.int8_source_file(config)
+        source = convert.int8_source_file(config, optimized_built="optimized" in variants)
         say(f"quantizing {source} to int8 ({config.quant_arch} preset, per-channel={config.quant_per_channel})")
-        variants["int8"] = convert.quantize_int8(config, staging, source)
+        try:
+            variants["int8"] = convert.quantize_int8(config, staging, source)
+        except ExportError:
+            raise
+        except Exception as exc:  # the quantizer cannot handle this graph: recorded; fp32 variants stay
+            skipped["int8"] = f"onnxruntime's quantizer failed on {source}: {str(exc).splitlines()[0][:200]}"
+            say(f"  int8: skipped: {skipped['int8']}")
     if config.fp16:
         say("building fp16 graph for CUDA")
-        variants["fp16"] = convert.optimize(config, staging, for_gpu_fp16=True)
-    return variants
+        try:
+            variants["fp16"] = convert.optimize(config, staging, for_gpu_fp16=True)
+        except convert.VariantUnavailable as exc:
+            skipped["fp16"] = str(exc)
+            say(f"  fp16: skipped: {exc}")
+    return variants, skipped
 
 
 def _gate(
-    config: ExportConfig, model: Any, tokenizer: Any, staging: Path, variants: dict[str, str], say: Progress
+    config: ExportConfig, loaded: LoadedModel, staging: Path, variants: dict[str, str], say: Progress
 ) -> tuple[dict[str, VariantFidelity], dict[str, Any]]:
     calibration = load_calibration(config.calibration_file)
     say(f"fidelity gate: scoring {calibration.pair_count} calibration pairs with the PyTorch model")
-    reference = torch_reference(model, tokenizer, calibration, config.task, config.max_length)
+    if loaded.yes_no is not None:  # the causal LM itself, scored the published way, is the yardstick
+        reference = llm_reranker.reference_logits(loaded.yes_no, loaded.tokenizer, calibration.groups, config.length)
+    else:
+        reference = torch_reference(loaded.model, loaded.tokenizer, calibration, config.task, config.length)
+    tokenizer_contract = contract.tokenizer_entry(loaded)
+    prompt = loaded.yes_no.template if loaded.yes_no is not None else None
     results: dict[str, VariantFidelity] = {}
     for name, file in variants.items():
         reduced = _PRECISION[name] != "fp32"
         try:
             scores = onnx_scores(
-                staging / file, staging / "tokenizer.json", calibration, config.task, config.max_length
+                staging / file,
+                staging / "tokenizer.json",
+                calibration,
+                config.task,
+                config.length,
+                pad_id=tokenizer_contract["pad_token_id"],
+                prompt=prompt,
             )
         except Exception as exc:  # fp16 graphs often have no CPU kernels: unverified, never silently accepted
             results[name] = VariantFidelity(
@@ -118,8 +157,14 @@ def _gate(
     return results, info
 
 
-def _choose_default(config: ExportConfig, results: dict[str, VariantFidelity], say: Progress) -> str:
+def _choose_default(
+    config: ExportConfig, results: dict[str, VariantFidelity], skipped: dict[str, str], say: Progress
+) -> str:
     wanted = "int8" if config.quantization != "none" else ("optimized" if config.optimization else "fp32")
+    if wanted in skipped:  # not a refusal: this architecture has no such variant (recorded in the manifest)
+        built = next(n for n in _SERVING_PREFERENCE[_SERVING_PREFERENCE.index(wanted) + 1 :] if n in results)
+        say(f"{wanted} variant not built for this model ({skipped[wanted]}); {built} is the one to serve")
+        wanted = built
     if results[wanted].passed:
         return wanted
     refused = "; ".join(results[wanted].reasons)
@@ -138,15 +183,24 @@ def export_model(config: ExportConfig, progress: Progress | None = None) -> Expo
     say = progress or (lambda _message: None)
     started = time.perf_counter()
     source = resolve_source(config.model, config.task, config.revision)
+    config, length_record = _settle_max_length(config, source, say)
     staging = _prepare_staging(config.out_dir, config.overwrite)
     try:
         say(f"loading {source.reference}")
-        model, tokenizer, head_initialized = load_model_and_tokenizer(source, config)
-        variants = _build_variants(config, model, tokenizer, staging, say)
+        loaded = load_model_and_tokenizer(source, config)
+        model = loaded.model
+        if loaded.yes_no is not None:
+            preset = loaded.yes_no.preset
+            say(
+                f"{', '.join(source.architectures)} is scored as an LLM reranker: "
+                f"logit('{preset.yes}') - logit('{preset.no}') after the {preset.name} prompt"
+            )
+        variants, skipped = _build_variants(config, model, loaded.tokenizer, staging, say)
         if not (staging / "tokenizer.json").is_file():
             raise ExportError("the exported tokenizer has no tokenizer.json; the bridge needs a fast tokenizer")
-        results, calibration_info = _gate(config, model, tokenizer, staging, variants, say)
-        default = _choose_default(config, results, say)
+        results, calibration_info = _gate(config, loaded, staging, variants, say)
+        default = _choose_default(config, results, skipped, say)
+        fusions = convert.fused_ops(staging / variants["optimized"]) if "optimized" in variants else {}
         for name, result in results.items():
             if not result.passed and result.status == "measured":
                 (staging / variants[name]).unlink()
@@ -161,7 +215,10 @@ def export_model(config: ExportConfig, progress: Progress | None = None) -> Expo
                 results,
                 default,
                 calibration_info,
-                head_initialized,
+                loaded,
+                skipped,
+                length_record,
+                fusions,
             ),
         )
         _publish(staging, config.out_dir)
@@ -187,7 +244,10 @@ def _manifest_body(
     results: dict[str, VariantFidelity],
     default: str,
     calibration_info: dict[str, Any],
-    head_initialized: bool,
+    loaded: LoadedModel,
+    skipped: dict[str, str],
+    length_record: dict[str, Any],
+    fusions: dict[str, int],
 ) -> dict[str, Any]:
     import onnx
 
@@ -198,16 +258,19 @@ def _manifest_body(
         "source": provenance,
         "opset": config.opset,
         "max_length": config.max_length,
+        "max_length_limits": length_record,
         "inputs": inputs,
         "uses_token_type_ids": "token_type_ids" in inputs,
         "output": {"name": graph.output[0].name},
-        "tokenizer": {"file": "tokenizer.json", "library": "tokenizers", "truncation": "only_second"},
+        "tokenizer": contract.tokenizer_entry(loaded),
         "optimization": {
             "level": config.optimization,
             "cpu_graph": "onnxruntime basic pass + transformer fusions, without SkipLayerNormalization/BiasGelu",
+            **contract.optimization_outcome(variants, skipped, fusions),
         },
-        "quantization": convert.quantization_settings(config) if config.quantization != "none" else {"mode": "none"},
+        "quantization": contract.quantization_entry(config, variants, fusions),
         "default_variant": default,
+        "skipped_variants": skipped,
         "variants": {
             name: {
                 "file": file if (results[name].passed or results[name].status != "measured") else None,
@@ -224,7 +287,8 @@ def _manifest_body(
     if config.task == "cross-encoder":
         body["output"]["num_labels"] = int(model.config.num_labels)
         body["activation"] = "sigmoid"
-        body["head_initialized"] = head_initialized
+        body["head_initialized"] = loaded.head_initialized
+        body["scoring"] = contract.scoring_entry(loaded)
     else:
         body["embedding_dim"] = int(model.config.hidden_size)
         body["pooling"] = "mean"

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
+from plugin_bridge.prompt import PromptTemplate
 from plugin_bridge.reranker import infer_logits
 from plugin_bridge.scoring import relevance_logit
 from plugin_bridge.session import OnnxModel
@@ -113,11 +114,17 @@ def torch_pair_logits(
 
 
 def onnx_scores(
-    onnx_path: Path, tokenizer_file: Path, calibration: CalibrationSet, task: Task, max_length: int
+    onnx_path: Path,
+    tokenizer_file: Path,
+    calibration: CalibrationSet,
+    task: Task,
+    max_length: int,
+    pad_id: int | None = None,
+    prompt: PromptTemplate | None = None,
 ) -> list[np.ndarray]:
-    """Scores from one exported graph through the serving runtime."""
+    """Scores from one exported graph through the serving runtime (pad id and prompt as the manifest says)."""
     model = OnnxModel(onnx_path, provider="cpu")
-    tokenizer = PairTokenizer(tokenizer_file, max_length)
+    tokenizer = PairTokenizer(tokenizer_file, max_length, pad_id=pad_id, prompt=prompt)
 
     def embed(texts: list[str]) -> np.ndarray:
         rows = tokenizer.encode_texts(texts)

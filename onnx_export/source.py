@@ -121,3 +121,7 @@ def resolve_source(reference: str, task: Task, revision: str | None = None) -> M
 
 def is_sequence_classifier(source: ModelSource) -> bool:
     return any(a.endswith("ForSequenceClassification") for a in source.architectures)
+
+
+def is_causal_lm(source: ModelSource) -> bool:
+    return any(a.endswith("ForCausalLM") for a in source.architectures)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ArtifactError
+from .prompt import PromptTemplate
 
 MANIFEST_FILE = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -65,6 +66,17 @@ class Artifact:
         return bool(self.manifest["uses_token_type_ids"])
 
     @property
+    def pad_token_id(self) -> int | None:
+        """The id padded positions must carry; None in artifacts from before it was recorded."""
+        value = self.manifest["tokenizer"].get("pad_token_id")
+        return None if value is None else int(value)
+
+    @property
+    def prompt(self) -> PromptTemplate | None:
+        """The prompt an LLM reranker reads each pair in; None for classic cross-encoders."""
+        return PromptTemplate.from_manifest(self.manifest["tokenizer"].get("prompt"))
+
+    @property
     def default_variant(self) -> str:
         return str(self.manifest["default_variant"])
 
@@ -89,6 +101,9 @@ class Artifact:
         """The graph to load: the default one unless asked; refused variants cannot be loaded."""
         wanted = name or self.default_variant
         variants = self.variants()
+        skipped = dict(self.manifest.get("skipped_variants") or {})
+        if wanted not in variants and wanted in skipped:
+            raise ArtifactError(f"artifact {self.root} has no variant '{wanted}': not built ({skipped[wanted]})")
         if wanted not in variants:
             raise ArtifactError(
                 f"artifact {self.root} has no variant '{wanted}'; available: {', '.join(sorted(variants))}"

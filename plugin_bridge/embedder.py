@@ -33,7 +33,9 @@ class Embedder:
             raise ArtifactError(f"{artifact_dir} holds a '{self.artifact.task}' model, not an embedding model")
         chosen = self.artifact.variant(variant)
         self.model = OnnxModel(self.artifact.variant_path(chosen.name), provider, intra_op_threads)
-        self.tokenizer = PairTokenizer(self.artifact.tokenizer_file, self.artifact.max_length)
+        self.tokenizer = PairTokenizer(
+            self.artifact.tokenizer_file, self.artifact.max_length, pad_id=self.artifact.pad_token_id
+        )
         self.dim = int(self.artifact.manifest["embedding_dim"])
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:

@@ -130,7 +130,13 @@ class Reranker:
             intra_op_threads,
             disabled_optimizers=disabled_optimizers,
         )
-        self.tokenizer = PairTokenizer(self.artifact.tokenizer_file, self.artifact.max_length, chunk_stride)
+        self.tokenizer = PairTokenizer(
+            self.artifact.tokenizer_file,
+            self.artifact.max_length,
+            chunk_stride,
+            pad_id=self.artifact.pad_token_id,
+            prompt=self.artifact.prompt,
+        )
         self.activation: Activation = activation or self.artifact.manifest.get("activation", "sigmoid")
         self.max_batch_tokens = max_batch_tokens or default_batch_tokens(self.model.provider)
         self.max_batch_size = max_batch_size

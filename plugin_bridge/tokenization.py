@@ -1,8 +1,10 @@
 """Query/document pair encoding with the Rust `tokenizers` library, the same way the model was trained.
 
-Pairs are encoded as `[CLS] query [SEP] document [SEP]` with `only_second` truncation, so a long
-document loses its tail, never the query. When chunking is asked for, the tokenizer's own overflow
-windows (with stride) become extra pairs, one per chunk, all carrying the full query.
+Pairs are encoded with the tokenizer's own pair template (`[CLS] query [SEP] document [SEP]` for BERT,
+`<s> query </s></s> document </s>` for XLM-R, ...) and `only_second` truncation, so a long document loses
+its tail, never the query. When chunking is asked for, the tokenizer's own overflow windows (with
+stride) become extra pairs, one per chunk, all carrying the full query. LLM rerankers add a prompt
+template (`plugin_bridge.prompt`) around both texts.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tokenizers import Encoding, Tokenizer
+from tokenizers import Encoding, Tokenizer, processors
 
 from .errors import ArtifactError, InputError
+from .prompt import PromptTemplate
 
-# Room left for the document: [CLS] q [SEP] d [SEP] needs 3 special tokens, and a chunk needs some text.
+# Room a chunk of document needs besides the query and the special tokens of the pair template.
 _MIN_DOCUMENT_TOKENS = 8
 
 
@@ -44,9 +47,20 @@ class EncodedRequest:
 
 
 class PairTokenizer:
-    """Turns (query, documents) into model rows; thread-safe for concurrent encode calls."""
+    """Turns (query, documents) into model rows; thread-safe for concurrent encode calls.
 
-    def __init__(self, tokenizer_file: Path, max_length: int, stride: int = 32) -> None:
+    `pad_id` is the id the graph expects in padded positions (from the manifest; LLM rerankers find
+    their last real token by it); without it the tokenizer's `[PAD]` or `<pad>` is used, else 0.
+    """
+
+    def __init__(
+        self,
+        tokenizer_file: Path,
+        max_length: int,
+        stride: int = 32,
+        pad_id: int | None = None,
+        prompt: PromptTemplate | None = None,
+    ) -> None:
         try:
             tokenizer = Tokenizer.from_file(str(tokenizer_file))
         except Exception as exc:
@@ -55,9 +69,15 @@ class PairTokenizer:
         self._query_tokenizer = Tokenizer.from_str(tokenizer.to_str())
         self._query_tokenizer.no_truncation()
         self._query_tokenizer.no_padding()
+        self.prompt = prompt
+        self._single = Tokenizer.from_str(tokenizer.to_str())  # single texts keep the plain template
+        if prompt is not None:
+            _append_suffix(tokenizer, prompt.suffix)
+        processor = tokenizer.post_processor
+        self.special_tokens = processor.num_special_tokens_to_add(True) if processor is not None else 0
         self.max_length = max_length
         self.stride = stride
-        self.max_query_tokens = max_length - 3 - _MIN_DOCUMENT_TOKENS
+        self.max_query_tokens = max_length - self.special_tokens - _MIN_DOCUMENT_TOKENS
         if self.max_query_tokens < 1:
             raise ArtifactError(f"max_length {max_length} leaves no room for a query and a document")
         self._truncating = tokenizer
@@ -66,23 +86,31 @@ class PairTokenizer:
         self._chunkers: dict[int, Tokenizer] = {}
         self._chunkers_lock = threading.Lock()
         # single texts (embedding models): `only_second` would fail on them, so they get their own
-        self._single = Tokenizer.from_str(tokenizer.to_str())
         self._single.enable_truncation(max_length)
-        pad_id = tokenizer.token_to_id("[PAD]")
+        if pad_id is None:
+            pad_id = tokenizer.token_to_id("[PAD]")
         if pad_id is None:
             pad_id = tokenizer.token_to_id("<pad>")
         self.pad_id = int(pad_id) if pad_id is not None else 0
 
+    def _query_text(self, query: str) -> str:
+        return self.prompt.format_query(query) if self.prompt is not None else query
+
+    def _document_text(self, document: str) -> str:
+        return self.prompt.format_document(document) if self.prompt is not None else document
+
     def query_length(self, query: str) -> int:
-        return len(self._query_tokenizer.encode(query, add_special_tokens=False).ids)
+        """Tokens of the query side of a pair (with an LLM reranker: the prompt around the query too)."""
+        return len(self._query_tokenizer.encode(self._query_text(query), add_special_tokens=False).ids)
 
     def _chunker(self, query_tokens: int) -> Tokenizer:
         """A chunking tokenizer whose stride fits beside this query.
 
-        The overlap must be shorter than the room left for the document ([CLS] q [SEP] d [SEP]), or the
-        tokenizer refuses; long queries and short max lengths therefore get a smaller stride.
+        The overlap must be shorter than the room left for the document (max length less the query and
+        the pair's special tokens), or the tokenizer refuses; long queries and short max lengths
+        therefore get a smaller stride.
         """
-        room = self.max_length - 3 - query_tokens
+        room = self.max_length - self.special_tokens - query_tokens
         stride = min(self.stride, max(room // 2, 0))
         with self._chunkers_lock:
             chunker = self._chunkers.get(stride)
@@ -96,8 +124,9 @@ class PairTokenizer:
         """Refuse a query that cannot fit beside any document, instead of silently cutting it."""
         tokens = self.query_length(query)
         if tokens > self.max_query_tokens:
+            what = f"query with the '{self.prompt.name}' prompt" if self.prompt is not None else "query"
             raise InputError(
-                f"query is {tokens} tokens; this model allows at most {self.max_query_tokens} query tokens "
+                f"{what} is {tokens} tokens; this model allows at most {self.max_query_tokens} "
                 f"(max length {self.max_length})"
             )
         return tokens
@@ -106,7 +135,8 @@ class PairTokenizer:
         """Rows for every document; with chunking, at most `max_chunks` windows each (the rest is flagged)."""
         query_tokens = self.check_query(query)
         tokenizer = self._chunker(query_tokens) if chunking else self._truncating
-        encodings = tokenizer.encode_batch([(query, document) for document in documents])
+        query_text = self._query_text(query)
+        encodings = tokenizer.encode_batch([(query_text, self._document_text(document)) for document in documents])
         pairs: list[EncodedPair] = []
         chunk_counts: list[int] = []
         truncated: list[bool] = []
@@ -139,6 +169,24 @@ class PairTokenizer:
             )
             for i, e in enumerate(encodings)
         ]
+
+
+def _append_suffix(tokenizer: Tokenizer, suffix: str) -> None:
+    """Make the post-processor end every pair with the prompt's suffix (kept whole when the document is cut).
+
+    The suffix becomes one multi-token "special token" of a template, so truncation and chunk windows
+    count it and never cut it, exactly like [SEP] in a BERT pair.
+    """
+    if not suffix:
+        return
+    encoding = tokenizer.encode(suffix, add_special_tokens=False)
+    template = processors.TemplateProcessing(
+        single="$A SUFFIX",
+        pair="$A $B:1 SUFFIX:1",
+        special_tokens=[{"id": "SUFFIX", "ids": encoding.ids, "tokens": encoding.tokens}],
+    )
+    existing = tokenizer.post_processor
+    tokenizer.post_processor = template if existing is None else processors.Sequence([existing, template])
 
 
 def pad_batch(pairs: list[EncodedPair], pad_id: int) -> dict[str, np.ndarray]:

@@ -169,7 +169,10 @@ def test_gate_refusal_leaves_no_artifact(tiny_model_dir: Path, tmp_path: Path) -
         "--min-spearman",
         "1.1",
     )
-    assert result.returncode != 0 and "fidelity gate refused" in result.stderr and not out.exists()
+    # a refusal is exit 1 (the export ran, its result failed the gate), bad input exit 2
+    assert result.returncode == 1 and "fidelity gate refused" in result.stderr and not out.exists()
+    assert result.stderr.strip().splitlines()[-1].startswith("error: fidelity gate refused")
+    assert "Traceback" not in result.stderr
 
 
 def test_corrupt_or_partial_artifact_is_refused(tiny_artifact: Path, tmp_path: Path) -> None:

@@ -79,7 +79,12 @@ def _vocabulary(extra_text: str) -> list[str]:
 
 
 def build_tiny_cross_encoder(
-    folder: Path, seed: int = 0, extra_text: str = "", num_labels: int = 1, base_encoder: bool = False
+    folder: Path,
+    seed: int = 0,
+    extra_text: str = "",
+    num_labels: int = 1,
+    base_encoder: bool = False,
+    max_position_embeddings: int = 512,
 ) -> Path:
     """Save a 2-layer, 32-wide BERT sequence classifier (or a bare encoder) plus a fast tokenizer."""
     import torch
@@ -97,7 +102,7 @@ def build_tiny_cross_encoder(
         num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=64,
-        max_position_embeddings=512,
+        max_position_embeddings=max_position_embeddings,
         num_labels=num_labels,
     )
     torch.manual_seed(seed)
