@@ -24,9 +24,17 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy onnx_export plugin_bridge search_cluster rescore_cli training
 
+# The plugin's unit tests and zip, once per release line (one source tree; see opensearch-plugin/pom.xml):
+# 2.19 on Java 17-23, 3.x on Java 21+, each JDK found by search_cluster.jdk (stdlib only, no venv needed).
+JAVA_TEST_RELEASES := 2.19.1 3.6.0
+
 java-test:
-	@echo "== Java plugin: mvn verify (opensearch-plugin/)"
-	@bash -o pipefail -c 'mvn -q -B -f opensearch-plugin/pom.xml verify 2>&1 | sed "s/\x1b\[[0-9;]*m//g"'  # Maven 3.8 prints colour resets even with -B
+	@echo "== Java plugin: mvn verify (opensearch-plugin/) for OpenSearch $(JAVA_TEST_RELEASES)"
+	@set -e; for release in $(JAVA_TEST_RELEASES); do \
+		jdk=$$($(PYTHON) -m search_cluster.jdk $$release); \
+		echo "mvn verify for OpenSearch $$release on $$jdk"; \
+		JAVA_HOME=$$jdk bash -o pipefail -c "mvn -q -B -f opensearch-plugin/pom.xml verify -Dopensearch.version=$$release 2>&1 | sed 's/\x1b\[[0-9;]*m//g'"; \
+	done  # sed: Maven 3.8 prints colour resets even with -B
 
 test: $(STAMP)
 	@$(MAKE) lint

@@ -7,8 +7,11 @@ ms-marco-MiniLM-L6-v2; its head is untrained, so only the timings mean anything 
 runs with its score cache off, or repeated (query, document) pairs would be free. Per query the
 configurations run interleaved, so background load hits them alike.
 
-    .venv/bin/python bench/rescore_latency.py                    # 50 test queries
+    .venv/bin/python bench/rescore_latency.py                    # 50 test queries, default release
+    .venv/bin/python bench/rescore_latency.py --version 2.19.1   # the same on another release's node
     .venv/bin/python bench/rescore_latency.py --queries 300 --artifact DIR --bridge-url URL
+
+Results go to bench/results/rescore_latency_<release>.json, one file per OpenSearch release.
 """
 
 from __future__ import annotations
@@ -30,11 +33,11 @@ from rich.table import Table
 
 from search_cluster.artifacts import cache_root
 from search_cluster.plugin_install import STATS_PATH, install_plugin, node_for_install_root
-from search_cluster.versions import DEFAULT_VERSION
+from search_cluster.versions import DEFAULT_VERSION, DISTRIBUTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
-SCIFACT = ROOT.parent / "shared" / "data" / "scifact"
-RESULTS = ROOT / "bench" / "results" / "rescore_latency.json"
+SCIFACT = ROOT.parent / "shared" / "data" / "scifact"  # default of --data
+RESULTS_DIR = ROOT / "bench" / "results"
 INDEX = "scifact-rescore-bench"
 SIZE = 10
 
@@ -44,6 +47,17 @@ def percentile(values: list[float], q: float) -> float:
     k = (len(ordered) - 1) * q
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def cpu_model() -> str:
+    """The CPU model named in /proc/cpuinfo, for the table and the JSON."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
 
 
 def default_artifact(max_length: int, say: Any) -> Path:
@@ -103,8 +117,8 @@ class Bridge:
             self.process.kill()
 
 
-def ensure_index(http: httpx.Client) -> int:
-    lines = (SCIFACT / "corpus.jsonl").read_text().splitlines()
+def ensure_index(http: httpx.Client, data: Path) -> int:
+    lines = (data / "corpus.jsonl").read_text().splitlines()
     count = http.get(f"/{INDEX}/_count")
     if count.status_code == 200 and count.json()["count"] == len(lines):
         return len(lines)
@@ -128,10 +142,10 @@ def ensure_index(http: httpx.Client) -> int:
     return len(lines)
 
 
-def test_queries(limit: int) -> list[str]:
-    wanted = {line.split("\t")[0] for line in (SCIFACT / "qrels" / "test.tsv").read_text().splitlines()[1:]}
+def test_queries(data: Path, limit: int) -> list[str]:
+    wanted = {line.split("\t")[0] for line in (data / "qrels" / "test.tsv").read_text().splitlines()[1:]}
     texts = []
-    for line in (SCIFACT / "queries.jsonl").read_text().splitlines():
+    for line in (data / "queries.jsonl").read_text().splitlines():
         obj = json.loads(line)
         if obj["_id"] in wanted:
             texts.append(obj["text"])
@@ -162,6 +176,21 @@ def body_for(query: str, window: int | None, timeout_ms: int) -> dict[str, Any]:
 @click.option("--max-length", default=256, show_default=True, help="Token limit of the exported default model.")
 @click.option("--timeout-ms", default=30_000, show_default=True, help="Bridge deadline (set high: no fallbacks).")
 @click.option("--warmup", default=3, show_default=True)
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=SCIFACT,
+    show_default=True,
+    help="BEIR SciFact folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).",
+)
+@click.option(
+    "--version",
+    "version",
+    default=DEFAULT_VERSION,
+    show_default=True,
+    type=click.Choice(sorted(DISTRIBUTIONS)),
+    help="OpenSearch release of the node (own install root per release; the plugin is built for it).",
+)
 def main(
     artifact: Path | None,
     bridge_url: str | None,
@@ -172,8 +201,13 @@ def main(
     max_length: int,
     timeout_ms: int,
     warmup: int,
+    data: Path,
+    version: str,
 ) -> None:
-    require_scifact()
+    if data == SCIFACT:
+        require_scifact()  # one line saying where to put it
+    elif not all((data / name).is_file() for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv")):
+        raise click.ClickException(f"--data {data}: expected BEIR scifact (corpus.jsonl, queries.jsonl, qrels/)")
     console = Console()
     sizes = [int(w) for w in windows.split(",")]
     if any(w < SIZE for w in sizes):
@@ -186,12 +220,12 @@ def main(
         model_name = str(model_dir)
     else:
         model_name = f"bridge at {bridge_url}"
-    node = node_for_install_root(cache_root() / "nodes" / f"bench-rescore-{port}", port, DEFAULT_VERSION)
+    node = node_for_install_root(cache_root() / "nodes" / f"bench-rescore-{version}-{port}", port, version)
     try:
         install_plugin(node, None, bridge_url)
         with httpx.Client(base_url=node.url, timeout=120.0) as http:
-            n_docs = ensure_index(http)
-            queries = test_queries(n_queries)
+            n_docs = ensure_index(http, data)
+            queries = test_queries(data, n_queries)
             configs: list[tuple[str, int | None]] = [("bm25", None)] + [
                 (f"bm25 + cross_encoder w={w}", w) for w in sizes
             ]
@@ -200,6 +234,8 @@ def main(
                     http.post(f"/{INDEX}/_search", json=body_for(query, window, timeout_ms)).raise_for_status()
             before = http.get(STATS_PATH).json()["rescore"]
             load_before = os.getloadavg()[0]
+            jvm = http.get("/_nodes/jvm").json()["nodes"]
+            java = next(iter(jvm.values()))["jvm"]["version"]
             wall: dict[str, list[float]] = {label: [] for label, _ in configs}
             took: dict[str, list[float]] = {label: [] for label, _ in configs}
             bridge_call: dict[str, list[float]] = {label: [] for label, _ in configs}
@@ -243,7 +279,11 @@ def main(
                 ),
             }
         )
-    table = Table(title=f"SciFact test: {len(queries)} queries, {n_docs} docs, size {SIZE}, 1 shard")
+    cpu = cpu_model()
+    table = Table(
+        title=f"OpenSearch {version} (Java {java}) · SciFact test: {len(queries)} queries, {n_docs} docs, "
+        f"size {SIZE}, 1 shard · {cpu}"
+    )
     for column in ("config", "p50 ms", "p95 ms", "mean ms", "took p50", "bridge p50", "took-bridge p50"):
         table.add_column(column, justify="left" if column == "config" else "right")
     for row in rows:
@@ -261,10 +301,14 @@ def main(
         f"bridge calls {calls}, failures {failures}, unscored docs {unscored}, "
         f"mean bridge call {bridge_ms / max(calls, 1):.1f} ms (as timed by the plugin)"
     )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    results = RESULTS_DIR / f"rescore_latency_{version}.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(
         json.dumps(
             {
+                "opensearch_version": version,
+                "java": java,
+                "cpu_model": cpu,
                 "dataset": "scifact/test",
                 "queries": len(queries),
                 "documents": n_docs,
@@ -285,7 +329,7 @@ def main(
         )
         + "\n"
     )
-    console.print(f"wrote {RESULTS}")
+    console.print(f"wrote {results}")
     if failures or unscored:
         raise click.ClickException("some rescores failed or left documents unscored: timings are not clean")
 

@@ -21,7 +21,7 @@ from search_cluster.layout import LayoutError
 from search_cluster.node import NodeError, OpenSearchNode, default_install_root
 from search_cluster.plugin_install import install_plugin_command
 from search_cluster.search import MODES, SearchError
-from search_cluster.versions import DEFAULT_VERSION, DISTRIBUTIONS
+from search_cluster.versions import DEFAULT_VERSION, DISTRIBUTIONS, distribution
 
 _console = Console(stderr=True)
 _URL_ENV = "RESCORE_BRIDGE_OPENSEARCH_URL"
@@ -54,6 +54,15 @@ def _user_errors() -> Iterator[None]:
         raise click.ClickException(f"OpenSearch answered {exc.status_code}: {exc.error} {exc.info}") from exc
 
 
+def _known_release(_ctx: click.Context, _param: click.Parameter, version: str) -> str:
+    """A release with pinned node artifacts, or a usage error that names what is missing."""
+    try:
+        distribution(version)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    return version
+
+
 def _node_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option(
         "--home",
@@ -68,7 +77,8 @@ def _node_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "version",
         default=DEFAULT_VERSION,
         show_default=True,
-        type=click.Choice(sorted(DISTRIBUTIONS)),
+        callback=_known_release,
+        help=f"OpenSearch release: {', '.join(sorted(DISTRIBUTIONS))}.",
     )(func)
     return func
 
@@ -130,6 +140,38 @@ def status(version: str, port: int, home: Path | None) -> None:
         raise SystemExit(3)
     click.echo(f"running pid {state.pid} at {state.url}: health {state.health}, version {state.version}")
     click.echo(f"plugins: {', '.join(state.plugins) or 'none'}; logs: {node.logs_dir}")
+
+
+@opensearch.command("build-plugin")
+@click.option(
+    "--version",
+    "version",
+    default=DEFAULT_VERSION,
+    show_default=True,
+    help="OpenSearch release the zip is for (any 2.19.x or 3.x whose core jar Maven Central serves).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Copy the zip into this folder (default: leave it in opensearch-plugin/target/opensearch-VERSION/).",
+)
+@click.option("--force", is_flag=True, help="Rebuild even when an up-to-date zip exists.")
+def build_plugin(version: str, out_dir: Path | None, force: bool) -> None:
+    """Print the path of the cross_encoder rescorer zip for one release, building it (Maven) if needed.
+
+    Install it on every node of a cluster with `bin/opensearch-plugin install file://PATH`
+    (see docs/rescore-plugin.md for a rolling install).
+    """
+    from search_cluster.plugin_build import PluginBuildError, build_plugin_zip
+
+    _console.print(f"[dim]building the rescore-bridge plugin for OpenSearch {version} (if needed)[/dim]")
+    try:
+        zip_path = build_plugin_zip(version, force=force, out_dir=out_dir)
+    except PluginBuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(str(zip_path))
 
 
 # `install-plugin` (build the cross_encoder rescorer, install it, point it at the bridge) lives with

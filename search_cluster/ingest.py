@@ -62,15 +62,22 @@ def content_hash(doc: Document, model_name: str | None) -> str:
     return digest.hexdigest()
 
 
-def ensure_index(client: OpenSearch, index: str, dim: int) -> None:
-    """Put the template bound to `index` and create the index; check an existing one's dimension."""
+def ensure_index(client: OpenSearch, index: str, dim: int, embeddings: bool = True) -> None:
+    """Put the template bound to `index` and create the index; check an existing one's dimension.
+
+    On a node without the k-NN plugin a BM25-only index (no vector field) is created, and asking for
+    embeddings there is a one-line error.
+    """
     if client.indices.exists(index=index):
         mapping = client.indices.get_mapping(index=index)[index]["mappings"]
         have = mapping.get("properties", {}).get("embedding", {}).get("dimension")
         if have is not None and int(have) != dim:
             raise ValueError(f"index {index!r} has embedding dimension {have}, the embedder gives {dim}")
         return
-    client.indices.put_index_template(name=f"rescore-bridge-{index}", body=index_template(index, dim))
+    knn = any(row.get("component") == "opensearch-knn" for row in client.cat.plugins(format="json"))
+    if embeddings and not knn:
+        raise ValueError(f"index {index!r}: embeddings need the k-NN plugin, missing on this node: use --no-embeddings")
+    client.indices.put_index_template(name=f"rescore-bridge-{index}", body=index_template(index, dim, knn=knn))
     client.indices.create(index=index)
     client.cluster.health(index=index, wait_for_status="yellow")
 
@@ -107,7 +114,7 @@ def ingest(
     """Index `corpus` into `index` (created from the template if missing); `model=None` is BM25 only."""
     report = IngestReport()
     dim = model.dim if model else 384
-    ensure_index(client, index, dim)
+    ensure_index(client, index, dim, embeddings=model is not None)
     model_name = model.name if model else None
     seen: dict[str, int] = {}
     for batch in _batches(read_corpus(corpus), batch_size, report):

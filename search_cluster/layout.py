@@ -1,8 +1,9 @@
 """Lay out an OpenSearch home folder from Maven artifacts: core zip, jar-only modules, plugin zips.
 
-The integ-test-zip carries only the transport module, so the modules this product needs are
-assembled here from their jars, their direct runtime dependencies (read from the published POM)
-and a plugin descriptor written to match the core version.
+The 2.19 integ-test-zip carries only the transport module, so there the modules this product needs
+are assembled from their jars, their direct runtime dependencies (read from the published POM) and a
+plugin descriptor written to match the core version. The 3.x integ-test-zip carries every module and
+the Java agent, so a 3.x distribution lists no jar modules.
 """
 
 from __future__ import annotations
@@ -138,13 +139,14 @@ def lay_out(
     cache: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> None:
-    """Create a complete home folder: core + modules + k-NN (+ ML plugins) + extra plugins."""
+    """Create a complete home folder: core + modules + k-NN where served (+ ML plugins) + extra plugins."""
     say = progress or (lambda _msg: None)
     extract_core(fetch(dist.core, cache, progress=say), home)
     for module in dist.modules:
         say(f"assembling module {module.name}")
         assemble_module(module, dist.version, home / "modules", cache)
-    plugins = [dist.knn_plugin, *(dist.ml_plugins if with_ml else ())]
+    knn = [dist.knn_plugin] if dist.knn_plugin is not None else []
+    plugins = [*knn, *(dist.ml_plugins if with_ml else ())]
     for artifact in plugins:
         zip_path = fetch(artifact, cache, progress=say)
         say(f"installing plugin {artifact.artifact}")

@@ -1,9 +1,10 @@
 """Lifecycle of one local single-node OpenSearch: lay out, start, wait for health, stop, status.
 
 The node runs from official Maven Central artifacts under `install_root` (home/, data/, logs/ and a
-pid file), with the machine's Java 17, security disabled (no security plugin is installed) and
-loopback only. `stop` signals only the process whose pid file this node wrote and whose command line
-points into this node's home, so it never ends someone else's OpenSearch.
+pid file), on a JDK that fits its release (`search_cluster.jdk`: 17-23 for 2.x, 21+ for 3.x), security
+disabled (no security plugin is installed) and loopback only. `stop` signals only the process whose
+pid file this node wrote and whose command line points into this node's home, so it never ends
+someone else's OpenSearch.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from typing import Any
 import httpx
 
 from search_cluster.artifacts import cache_root
+from search_cluster.jdk import Jdk, JdkError, find_jdk
 from search_cluster.layout import install_plugin_zip, lay_out
 from search_cluster.versions import DEFAULT_VERSION, distribution
 
-_DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 _STAMP = "layout.json"
 
 
@@ -44,20 +45,6 @@ class NodeStatus:
     health: str | None = None
     version: str | None = None
     plugins: list[str] = field(default_factory=list)
-
-
-def find_java_home() -> Path:
-    """OPENSEARCH_JAVA_HOME, else JAVA_HOME, else the Debian Java 17, else the `java` on PATH."""
-    for var in ("OPENSEARCH_JAVA_HOME", "JAVA_HOME"):
-        value = os.environ.get(var)
-        if value and (Path(value) / "bin" / "java").exists():
-            return Path(value)
-    if (_DEFAULT_JAVA_HOME / "bin" / "java").exists():
-        return _DEFAULT_JAVA_HOME
-    java = shutil.which("java")
-    if java:
-        return Path(java).resolve().parent.parent
-    raise NodeError("no Java found: set JAVA_HOME to a Java 17+ installation")
 
 
 def _as_non_root(cmd: list[str]) -> list[str]:
@@ -102,6 +89,7 @@ class OpenSearchNode:
         self.cache = cache
         self.dist = distribution(version)
         self._say = progress or (lambda _msg: None)
+        self._jdk: Jdk | None = None
 
     # Paths -------------------------------------------------------------------------------------
     @property
@@ -129,9 +117,19 @@ class OpenSearchNode:
         return f"http://127.0.0.1:{self.port}"
 
     # Layout ------------------------------------------------------------------------------------
+    @property
+    def jdk(self) -> Jdk:
+        """The JDK this node runs on, found once (NodeError naming the Java needed when none fits)."""
+        if self._jdk is None:
+            try:
+                self._jdk = find_jdk(self.dist.java, f"OpenSearch {self.version}")
+            except JdkError as exc:
+                raise NodeError(str(exc)) from exc
+        return self._jdk
+
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
-        java_home = str(find_java_home())
+        java_home = str(self.jdk.home)
         env["OPENSEARCH_JAVA_HOME"] = java_home
         env["JAVA_HOME"] = java_home
         env["OPENSEARCH_JAVA_OPTS"] = f"-Xms{self.heap} -Xmx{self.heap}"
@@ -169,6 +167,7 @@ class OpenSearchNode:
         `with_ml=None` means "whatever the existing layout has" (the CLI's stop/status/install-plugin).
         Plugins added later with `install_plugin` stay installed across calls that do not name them.
         """
+        self.jdk  # noqa: B018 - fail before touching anything when no JDK fits the release
         stamp = self._read_stamp()
         if self.with_ml is None:
             self.with_ml = bool(stamp and stamp.get("with_ml"))
@@ -182,9 +181,13 @@ class OpenSearchNode:
             and all(entry in stamp.get("extra_plugins", []) for entry in wanted)
         ):
             return
+        if self.with_ml and not self.dist.ml_plugins:
+            raise NodeError(f"--with-ml: {self.dist.ml_note()}")
         self.install_root.mkdir(parents=True, exist_ok=True)
         (self.install_root / _STAMP).unlink(missing_ok=True)
         self._say(f"laying out OpenSearch {self.version} in {self.home}")
+        if self.dist.knn_plugin is None:
+            self._say(f"{self.dist.knn_note()}: the node starts without it (no kNN search)")
         lay_out(self.dist, self.home, self.with_ml, self.extra_plugins, self._env(), self.cache, self._say)
         self._write_stamp(wanted)
 
@@ -242,7 +245,7 @@ class OpenSearchNode:
         self._write_config()
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._say(f"starting OpenSearch {self.version} on {self.url} (logs: {self.logs_dir})")
+        self._say(f"starting OpenSearch {self.version} on {self.url} with {self.jdk} (logs: {self.logs_dir})")
         with self.stdout_log.open("ab") as out:
             process = subprocess.Popen(
                 _as_non_root([str(self.home / "bin" / "opensearch")]),

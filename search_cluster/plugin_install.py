@@ -1,15 +1,13 @@
 """Install the native `cross_encoder` rescorer plugin into a local node and point it at a bridge.
 
-The plugin zip is built by Maven from opensearch-plugin/ (for exactly the node's OpenSearch version:
-a plugin only loads on the release it names), installed with the node's own plugin tool (the node is
-restarted when it was running), and the bridge URL is stored in the persistent cluster setting
-`rescore_bridge.endpoints`, so search requests never carry URLs.
+The plugin zip is built by Maven from opensearch-plugin/ (`search_cluster.plugin_build`, for exactly
+the node's OpenSearch version: a plugin only loads on the release it names), installed with the node's
+own plugin tool (the node is restarted when it was running), and the bridge URL is stored in the
+persistent cluster setting `rescore_bridge.endpoints`, so search requests never carry URLs.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +18,9 @@ import httpx
 
 from search_cluster.layout import LayoutError, plugin_name
 from search_cluster.node import NodeError, OpenSearchNode, default_install_root
+from search_cluster.plugin_build import PluginBuildError, build_plugin_zip, descriptor
 from search_cluster.versions import DEFAULT_VERSION, DISTRIBUTIONS
 
-PLUGIN_NAME = "rescore-bridge"
-PLUGIN_PROJECT = Path(__file__).resolve().parents[1] / "opensearch-plugin"
 STATS_PATH = "/_plugins/rescore_bridge/stats"
 ENDPOINTS_SETTING = "rescore_bridge.endpoints"
 TIMEOUT_SETTING = "rescore_bridge.timeout_ms"
@@ -40,66 +37,6 @@ class InstallResult:
     zip_path: Path
     installed: bool  # False when the same build was already installed
     bridge_url: str | None
-
-
-def descriptor(zip_path: Path) -> dict[str, str]:
-    """The key=value pairs of a plugin zip's plugin-descriptor.properties."""
-    try:
-        with zipfile.ZipFile(zip_path) as archive:
-            text = archive.read("plugin-descriptor.properties").decode()
-    except (KeyError, zipfile.BadZipFile, OSError) as exc:
-        raise PluginInstallError(f"{zip_path}: not an OpenSearch plugin zip ({exc})") from exc
-    pairs = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep and not key.lstrip().startswith("#"):
-            pairs[key.strip()] = value.strip()
-    return pairs
-
-
-def _newest_source_mtime(project: Path) -> float:
-    files = [project / "pom.xml", *(p for p in (project / "src" / "main").rglob("*") if p.is_file())]
-    return max(p.stat().st_mtime for p in files)
-
-
-def built_zip(project: Path = PLUGIN_PROJECT) -> Path | None:
-    """The zip Maven left in target/, if there is exactly one."""
-    zips = sorted((project / "target").glob(f"{PLUGIN_NAME}-*.zip"))
-    return zips[-1] if len(zips) == 1 else None
-
-
-def build_plugin_zip(opensearch_version: str, project: Path = PLUGIN_PROJECT, force: bool = False) -> Path:
-    """Build (with Maven, tests skipped) the zip for `opensearch_version` unless an up-to-date one exists."""
-    existing = built_zip(project)
-    if (
-        not force
-        and existing is not None
-        and descriptor(existing).get("opensearch.version") == opensearch_version
-        and existing.stat().st_mtime >= _newest_source_mtime(project)
-    ):
-        return existing
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise PluginInstallError("Maven (`mvn`) is not installed: it is needed to build the plugin zip")
-    cmd = [
-        mvn,
-        "-q",
-        "-B",
-        "-f",
-        str(project / "pom.xml"),
-        "clean",
-        "package",
-        "-DskipTests",
-        f"-Dopensearch.version={opensearch_version}",
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-6:])
-        raise PluginInstallError(f"mvn package failed (exit {result.returncode}): {tail}")
-    zip_path = built_zip(project)
-    if zip_path is None:
-        raise PluginInstallError(f"mvn package left no {PLUGIN_NAME}-*.zip in {project / 'target'}")
-    return zip_path
 
 
 def validate_bridge_url(url: str) -> str:
@@ -161,16 +98,19 @@ def install_plugin(
     Installing the very build that is already there is skipped, so re-runs do not restart the node.
     """
     url = validate_bridge_url(bridge_url) if bridge_url else None
-    if zip_path is None:
-        zip_path = build_plugin_zip(node.version)
-    zip_path = Path(zip_path).resolve()
-    if not zip_path.is_file():
-        raise PluginInstallError(f"plugin zip not found: {zip_path}")
-    built_for = descriptor(zip_path).get("opensearch.version")
+    try:
+        if zip_path is None:
+            zip_path = build_plugin_zip(node.version)
+        zip_path = Path(zip_path).resolve()
+        if not zip_path.is_file():
+            raise PluginInstallError(f"plugin zip not found: {zip_path}")
+        built_for = descriptor(zip_path).get("opensearch.version")
+    except PluginBuildError as exc:
+        raise PluginInstallError(str(exc)) from exc
     if built_for != node.version:
         raise PluginInstallError(
             f"{zip_path.name} was built for OpenSearch {built_for}, the node runs {node.version}: "
-            f"rebuild with `mvn -f opensearch-plugin/pom.xml package -Dopensearch.version={node.version}`"
+            f"get the right one with `rescore-bridge opensearch build-plugin --version {node.version}`"
         )
     installed = False
     try:

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import RequestError
 
 from search_cluster.ingest import EmbeddingModel
 from search_cluster.templates import QueryTemplate, load_json
+from search_cluster.versions import DISTRIBUTIONS
 
 Mode = Literal["bm25", "knn", "hybrid", "neural-hybrid"]
 MODES: tuple[str, ...] = ("bm25", "knn", "hybrid", "neural-hybrid")
@@ -32,6 +34,15 @@ class Hit:
 def has_plugin(client: OpenSearch, component: str) -> bool:
     rows = client.cat.plugins(format="json")
     return any(row.get("component") == component for row in rows)
+
+
+def _no_knn(client: OpenSearch, mode: str) -> str:
+    """Why kNN search cannot run on this node: a release whose k-NN zip Maven Central does not serve."""
+    version = str(client.info()["version"]["number"])
+    dist = DISTRIBUTIONS.get(version)
+    why = dist.knn_note() if dist is not None and dist.knn_note() else f"OpenSearch {version} has no k-NN plugin"
+    with_knn = ", ".join(v for v, d in sorted(DISTRIBUTIONS.items()) if d.knn_plugin is not None)
+    return f"mode {mode} needs the k-NN plugin: {why}; use --mode bm25, or a node on a release with k-NN ({with_knn})"
 
 
 def ensure_hybrid_pipeline(client: OpenSearch, name: str) -> None:
@@ -86,7 +97,12 @@ def search(
     if pipeline:
         ensure_hybrid_pipeline(client, pipeline)
         request_params["search_pipeline"] = pipeline
-    response = client.search(index=index, body=body, params=request_params)
+    try:
+        response = client.search(index=index, body=body, params=request_params)
+    except RequestError as exc:
+        if mode in ("knn", "hybrid") and not has_plugin(client, "opensearch-knn"):
+            raise SearchError(_no_knn(client, mode)) from exc
+        raise
     return [
         Hit(
             doc_id=hit["_id"],

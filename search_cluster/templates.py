@@ -31,11 +31,18 @@ def load_json(relative: str) -> dict[str, Any]:
     return data
 
 
-def index_template(index: str, dimension: int) -> dict[str, Any]:
-    """The index template body, bound to exactly `index` and the embedding `dimension`."""
+def index_template(index: str, dimension: int, knn: bool = True) -> dict[str, Any]:
+    """The index template body, bound to exactly `index` and the embedding `dimension`.
+
+    `knn=False` leaves out the vector field and `index.knn`, for BM25-only indices on a node without
+    the k-NN plugin (releases whose k-NN zip is not served), which would refuse both.
+    """
     template = load_json("index_template.json")
     template["index_patterns"] = [index]
     template["template"]["mappings"]["properties"]["embedding"]["dimension"] = dimension
+    if not knn:
+        del template["template"]["mappings"]["properties"]["embedding"]
+        del template["template"]["settings"]["index"]["knn"]
     return template
 
 

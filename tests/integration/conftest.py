@@ -1,8 +1,11 @@
-"""Fixtures for the OpenSearch integration tests: a real node, a real client and a generated judged corpus.
+"""Fixtures for the OpenSearch integration tests: real nodes, a real client and a generated judged corpus.
 
-The node is laid out fresh for each test session from the artifact cache ($RESCORE_BRIDGE_CACHE or
-~/.cache/rescore-bridge): the first run on a machine downloads ~60 MB from Maven Central, later
-runs reuse the verified files.
+One node per OpenSearch release in TEST_RELEASES, each started once per test session and shared by
+every module: k-NN (where served) and the rescore-bridge plugin installed; the default release's node
+also carries the ML plugins (ml-commons, neural-search), so the plain-node, ingest, search, ML and
+rescorer tests all run on it. Nodes are laid out fresh for each session from the artifact cache
+($RESCORE_BRIDGE_CACHE or ~/.cache/rescore-bridge): the first run on a machine downloads the release
+zips from Maven Central (about 0.6 GB for 3.6.0 with the ML plugins), later runs reuse the verified files.
 """
 
 from __future__ import annotations
@@ -20,19 +23,56 @@ from synthetic_corpus import write_beir
 from search_cluster.client import make_client
 from search_cluster.ingest import EmbeddingModel
 from search_cluster.node import OpenSearchNode
+from search_cluster.plugin_install import install_plugin
+from search_cluster.versions import DEFAULT_VERSION, distribution
 
-OPENSEARCH_TEST_PORT = shifted_port(9250)
+# The rescorer's release matrix: one 2.19.x and one 3.x (the default, where the whole stack runs).
+TEST_RELEASES = ("2.19.1", DEFAULT_VERSION)
+OPENSEARCH_TEST_PORT = shifted_port(9250)  # the default release's node
+_RELEASE_PORTS = {DEFAULT_VERSION: OPENSEARCH_TEST_PORT, "2.19.1": shifted_port(9275)}
+
+
+class ReleaseNodes:
+    """Starts each release's node on first use and keeps it for the whole session (1g heap each)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp = tmp_path_factory
+        self._nodes: dict[str, OpenSearchNode] = {}
+
+    def get(self, release: str) -> OpenSearchNode:
+        if release not in self._nodes:
+            root = self._tmp.mktemp(f"opensearch-{release}")
+            with_ml = release == DEFAULT_VERSION and bool(distribution(release).ml_plugins)
+            node = OpenSearchNode(root, _RELEASE_PORTS[release], with_ml=with_ml, version=release)
+            self._nodes[release] = node  # registered first, so a failed start is still stopped
+            install_plugin(node, None, None)  # Maven build for the release, laid out, not yet started
+            node.start(timeout=300)
+        return self._nodes[release]
+
+    def stop_all(self) -> None:
+        for node in self._nodes.values():
+            node.stop()
 
 
 @pytest.fixture(scope="session")
-def opensearch_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenSearchNode]:
-    """A started single-node OpenSearch (k-NN plugin) on port 9250 (+ offset), stopped at the end."""
-    node = OpenSearchNode(tmp_path_factory.mktemp("opensearch-node"), OPENSEARCH_TEST_PORT, heap="1g")
-    node.start(timeout=240)
+def release_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReleaseNodes]:
+    nodes = ReleaseNodes(tmp_path_factory)
     try:
-        yield node
+        yield nodes
     finally:
-        node.stop()
+        nodes.stop_all()
+
+
+@pytest.fixture(scope="session")
+def opensearch_node(release_nodes: ReleaseNodes) -> OpenSearchNode:
+    """The default release's node (k-NN, ML plugins, rescore-bridge) on port 9250 (+ offset)."""
+    return release_nodes.get(DEFAULT_VERSION)
+
+
+@pytest.fixture(scope="session", params=TEST_RELEASES)
+def release_node(request: pytest.FixtureRequest, release_nodes: ReleaseNodes) -> OpenSearchNode:
+    """Each release of the matrix in turn: tests that use this run once per release."""
+    return release_nodes.get(str(request.param))
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ports import shifted_port
 
 from search_cluster.client import make_client
 from search_cluster.ingest import EmbeddingModel, ingest
@@ -16,17 +14,12 @@ from search_cluster.search import search
 
 pytestmark = pytest.mark.integration
 
-ML_PORT = shifted_port(9251)
-
 
 @pytest.fixture(scope="module")
-def ml_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenSearchNode]:
-    node = OpenSearchNode(tmp_path_factory.mktemp("opensearch-ml"), ML_PORT, with_ml=True, heap="1g")
-    node.start(timeout=300)
-    try:
-        yield node
-    finally:
-        node.stop()
+def ml_node(opensearch_node: OpenSearchNode) -> OpenSearchNode:
+    """The session's default-release node, which is laid out with the ML plugins (conftest)."""
+    assert opensearch_node.with_ml
+    return opensearch_node
 
 
 def test_ml_plugins_are_loaded(ml_node: OpenSearchNode) -> None:

@@ -7,28 +7,37 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from opensearchpy import OpenSearch
 from ports import shifted_port
 
 from search_cluster.cli import opensearch
+from search_cluster.client import make_client
 from search_cluster.node import OpenSearchNode
+from search_cluster.versions import DEFAULT_VERSION, distribution
 
 CLI_PORT = shifted_port(9253)
+# The lifecycle test lays out and starts a node of its own twice: on the release that is quickest to
+# lay out and start (the 3.x zip is 160 MB and its node takes about twice as long to start).
+LIFECYCLE_RELEASE = "2.19.1"
 
 pytestmark = pytest.mark.integration
 
 
-def test_node_is_healthy_with_the_needed_modules_and_knn(opensearch_node: OpenSearchNode) -> None:
-    status = opensearch_node.status()
+def test_node_is_healthy_with_the_needed_modules_and_knn(release_node: OpenSearchNode) -> None:
+    status = release_node.status()
     assert status.running and status.health in ("green", "yellow")
-    assert status.version == opensearch_node.version
-    assert "opensearch-knn" in status.plugins
-    nodes = httpx.get(f"{opensearch_node.url}/_nodes/plugins", timeout=10).json()["nodes"]
-    modules = {m["name"] for node in nodes.values() for m in node["modules"]}
+    assert status.version == release_node.version
+    assert {"opensearch-knn", "rescore-bridge"} <= set(status.plugins)
+    nodes = httpx.get(f"{release_node.url}/_nodes/plugins,jvm", timeout=10).json()["nodes"]
+    (info,) = nodes.values()
+    modules = {m["name"] for m in info["modules"]}
     assert {"lang-painless", "analysis-common", "search-pipeline-common", "transport-netty4"} <= modules
+    # The JDK was picked for the release: 2.x needs the security manager (Java 17-23), 3.x Java 21+.
+    java = int(info["jvm"]["version"].split(".")[0])
+    assert release_node.dist.java.fits(java) and release_node.jdk.feature == java
 
 
-def test_painless_and_search_pipeline_modules_work(opensearch_node: OpenSearchNode, os_client: OpenSearch) -> None:
+def test_painless_and_search_pipeline_modules_work(release_node: OpenSearchNode) -> None:
+    os_client = make_client(release_node.url)
     index = "node-modules-check"
     os_client.indices.create(index=index, body={"settings": {"number_of_replicas": 0}})
     try:
@@ -89,45 +98,60 @@ def test_cli_status_of_a_stopped_node(tmp_path: Path) -> None:
     assert "not running" in result.output
 
 
-def test_install_plugin_into_a_stopped_then_a_running_node(tmp_path: Path) -> None:
+def test_lifecycle_install_into_stopped_then_running_node_and_cli_start_status_stop(tmp_path: Path) -> None:
+    """One extra node (512m): a plugin installed into a stopped node leaves it stopped; the CLI starts
+    it with the plugin; replacing the plugin restarts the running node; another handle on the same
+    install root keeps the plugin; the CLI stops it."""
     from search_cluster.artifacts import fetch
-    from search_cluster.versions import distribution
 
-    scheduler = next(a for a in distribution("2.19.1").ml_plugins if a.artifact == "opensearch-job-scheduler")
+    release = LIFECYCLE_RELEASE
+    scheduler = next(a for a in distribution(release).ml_plugins if a.artifact == "opensearch-job-scheduler")
     plugin_zip = fetch(scheduler)
-    node = OpenSearchNode(tmp_path / "node", shifted_port(9252), heap="512m")
+    home = tmp_path / "cli-node"
+    args = ["--port", str(CLI_PORT), "--home", str(home), "--version", release]
+    runner = CliRunner()
+    node = OpenSearchNode(home, CLI_PORT, heap="512m", version=release)
     try:
         assert node.install_plugin(plugin_zip) == "opensearch-job-scheduler"
         assert not node.status().running  # a stopped node stays stopped
-        node.start(timeout=240)
-        assert "opensearch-job-scheduler" in node.status().plugins
+        started = runner.invoke(opensearch, ["start", *args, "--heap", "512m"])
+        assert started.exit_code == 0, started.output
+        assert f"green at http://127.0.0.1:{CLI_PORT}" in started.output or "yellow at" in started.output
+        root = httpx.get(f"http://127.0.0.1:{CLI_PORT}", timeout=5).json()
+        assert root["version"]["number"] == release
+        assert runner.invoke(opensearch, ["status", *args]).exit_code == 0
         first_pid = node.status().pid
+        assert {"opensearch-job-scheduler", "opensearch-knn"} <= set(node.status().plugins)
         node.install_plugin(plugin_zip)  # replacing it restarts the running node
         status = node.status()
         assert status.running and status.pid != first_pid
         assert {"opensearch-job-scheduler", "opensearch-knn"} <= set(status.plugins)
         # Another handle on the same install root (as the CLI makes) keeps the added plugin.
-        same_root = OpenSearchNode(node.install_root, node.port, with_ml=None)
+        same_root = OpenSearchNode(node.install_root, node.port, with_ml=None, version=release)
         same_root.ensure_installed()
         assert (node.home / "plugins" / "opensearch-job-scheduler").is_dir()
         assert same_root.status().pid == status.pid
-    finally:
-        node.stop()
-    assert not node.status().running
-
-
-def test_cli_start_status_stop(tmp_path: Path) -> None:
-    args = ["--port", str(CLI_PORT), "--home", str(tmp_path / "cli-node")]
-    runner = CliRunner()
-    started = runner.invoke(opensearch, ["start", *args, "--heap", "512m"])
-    try:
-        assert started.exit_code == 0, started.output
-        assert f"green at http://127.0.0.1:{CLI_PORT}" in started.output or "yellow at" in started.output
-        assert httpx.get(f"http://127.0.0.1:{CLI_PORT}", timeout=5).json()["version"]["number"] == "2.19.1"
-        assert runner.invoke(opensearch, ["status", *args]).exit_code == 0
     finally:
         stopped = runner.invoke(opensearch, ["stop", *args])
     assert stopped.exit_code == 0 and "stopped the node" in stopped.output
     assert runner.invoke(opensearch, ["status", *args]).exit_code == 3
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{CLI_PORT}", timeout=2)
+
+
+def test_start_of_a_release_without_a_fitting_java_names_what_it_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No JDK fits: a one-line error naming the Java the release needs and where it looked, nothing laid out."""
+    from search_cluster import jdk
+
+    monkeypatch.setattr(jdk, "INSTALL_FOLDERS", (str(tmp_path / "no-jvm"),))
+    monkeypatch.setattr(jdk.shutil, "which", lambda _name: None)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "nothing"))
+    monkeypatch.delenv("OPENSEARCH_JAVA_HOME", raising=False)
+    home = tmp_path / "node"
+    result = CliRunner().invoke(opensearch, ["start", "--port", str(CLI_PORT), "--home", str(home)])
+    assert result.exit_code == 1
+    assert f"OpenSearch {DEFAULT_VERSION} needs Java 21 or newer" in result.output
+    assert "$JAVA_HOME=" in result.output and "set OPENSEARCH_JAVA_HOME" in result.output
+    assert "Traceback" not in result.output and not (home / "home").exists()

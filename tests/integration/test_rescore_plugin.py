@@ -1,9 +1,10 @@
-"""The native `cross_encoder` rescorer on a real OpenSearch node, calling a real bridge process.
+"""The native `cross_encoder` rescorer on real OpenSearch nodes of every release in the test matrix
+(conftest.TEST_RELEASES: one 2.19.x, one 3.x), calling a real bridge process.
 
-A separate node (port 9275, own install root) gets the plugin through `search_cluster.plugin_install`
-(Maven build, install, start, endpoint setting), indexes the generated judged corpus, and every expectation
-is computed independently: the bridge's own `/v1/scores` answer for the same texts, and BM25 scores
-from a plain search without rescore.
+Each release's session node got the plugin through `search_cluster.plugin_install` (Maven build for
+that release with a fitting JDK, install); this module points it at the bridge, indexes the generated
+judged corpus, and every expectation is computed independently: the bridge's own `/v1/scores` answer
+for the same texts, and BM25 scores from a plain search without rescore. Every test runs once per release.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from ports import shifted_port
 
+from search_cluster.cli import opensearch
 from search_cluster.node import OpenSearchNode
+from search_cluster.plugin_build import descriptor
 from search_cluster.plugin_install import (
     ENDPOINTS_SETTING,
     STATS_PATH,
     PluginInstallError,
+    configure_bridge,
     install_plugin,
     install_plugin_command,
 )
@@ -36,7 +39,6 @@ from .conftest import JudgedCorpus
 
 pytestmark = pytest.mark.integration
 
-PORT = shifted_port(9275)
 INDEX = "rescore-plugin-test"
 N_DOCS = 300
 UNSCORED_OFFSET = 1000.0  # WindowCombiner.UNSCORED_OFFSET
@@ -45,15 +47,10 @@ MAX_CHARS = 4000
 
 
 @pytest.fixture(scope="module")
-def rescore_node(tmp_path_factory: pytest.TempPathFactory, bridge_server: Any) -> Iterator[OpenSearchNode]:
-    """A node of its own with the plugin, built and installed the way the CLI does it."""
-    node = OpenSearchNode(tmp_path_factory.mktemp("rescore-node"), PORT, heap="1g")
-    try:
-        result = install_plugin(node, None, bridge_server.url, start_timeout=240)
-        assert result.plugin == "rescore-bridge"
-        yield node
-    finally:
-        node.stop()
+def rescore_node(release_node: OpenSearchNode, bridge_server: Any) -> OpenSearchNode:
+    """The release's session node (plugin installed by conftest), pointed at the test bridge."""
+    configure_bridge(release_node.url, bridge_server.url)
+    return release_node
 
 
 @pytest.fixture(scope="module")
@@ -367,7 +364,7 @@ def test_example_request_in_mappings_runs_on_the_project_index_template(
 ) -> None:
     """mappings/rescore_cross_encoder.json, rendered like the other query templates, on an index made
     from mappings/index_template.json: the cross-encoder's order inside the window, BM25 below it."""
-    index = "rescore-bridge-template-check"
+    index = "rescore-plugin-template-check"
     http.put(f"/_index_template/{index}", json=index_template(index, 384)).raise_for_status()
     http.delete(f"/{index}")
     http.put(f"/{index}").raise_for_status()  # the node does not auto-create indices; the template applies
@@ -406,12 +403,14 @@ def test_reinstalling_the_same_build_keeps_the_node_running(rescore_node: OpenSe
 def test_install_plugin_command_sets_the_endpoint(
     rescore_node: OpenSearchNode, http: httpx.Client, bridge_server: Any
 ) -> None:
-    args = ["--port", str(PORT), "--home", str(rescore_node.install_root), "--timeout-ms", "750"]
+    args = ["--port", str(rescore_node.port), "--home", str(rescore_node.install_root), "--timeout-ms", "750"]
+    args += ["--version", rescore_node.version]
     result = CliRunner().invoke(install_plugin_command, [*args, "--bridge-url", bridge_server.url])
     assert result.exit_code == 0, result.output
     assert "already installed: plugin rescore-bridge" in result.output
     settings = http.get(STATS_PATH).json()["settings"]
     assert settings == {ENDPOINTS_SETTING: [bridge_server.url], "rescore_bridge.timeout_ms": 750}
+    http.put("/_cluster/settings", json={"persistent": {"rescore_bridge.timeout_ms": None}}).raise_for_status()
     bad = CliRunner().invoke(install_plugin_command, [*args, "--bridge-url", "localhost:8080"])
     assert bad.exit_code == 1
     assert "must look like http://127.0.0.1:8080" in bad.output
@@ -422,8 +421,28 @@ def test_a_zip_built_for_another_release_is_refused(rescore_node: OpenSearchNode
     other = tmp_path / "rescore-bridge-other.zip"
     with zipfile.ZipFile(other, "w") as archive:
         archive.writestr("plugin-descriptor.properties", "name=rescore-bridge\nopensearch.version=2.19.4\n")
-    with pytest.raises(PluginInstallError, match=r"built for OpenSearch 2\.19\.4, the node runs 2\.19\.1"):
+    runs = rescore_node.version.replace(".", r"\.")
+    with pytest.raises(PluginInstallError, match=rf"built for OpenSearch 2\.19\.4, the node runs {runs}"):
         install_plugin(rescore_node, other, None)
+
+
+def test_build_plugin_command_prints_the_zip_for_the_release(rescore_node: OpenSearchNode, tmp_path: Path) -> None:
+    """The zip an operator installs on a cluster the project did not start: the very build this node runs."""
+    runner = CliRunner()
+    result = runner.invoke(opensearch, ["build-plugin", "--version", rescore_node.version, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    zip_path = Path(result.stdout.strip().splitlines()[-1])
+    assert zip_path.parent == tmp_path and zip_path.is_file()
+    meta = descriptor(zip_path)
+    assert meta["opensearch.version"] == rescore_node.version
+    assert meta["java.version"] == ("17" if rescore_node.version.startswith("2.") else "21")
+    installed = rescore_node.home / "plugins" / "rescore-bridge"
+    with zipfile.ZipFile(zip_path) as archive:
+        jar = next(n for n in archive.namelist() if n.endswith(".jar"))
+        assert (installed / jar).read_bytes() == archive.read(jar)
+    bad = runner.invoke(opensearch, ["build-plugin", "--version", "2.18.0"])
+    assert bad.exit_code == 1 and "builds for 2.19.x and 3.x releases" in bad.output
+    assert "Traceback" not in bad.output
 
 
 def test_two_shards_keep_every_rescored_hit_above_the_rest_and_explain(

@@ -9,9 +9,6 @@ import java.net.Proxy;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.AccessController;
-import java.security.PrivilegedActionException;
-import java.security.PrivilegedExceptionAction;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,15 +18,15 @@ import java.util.function.Supplier;
  * Calls the bridge's {@code POST /v1/scores} under a deadline, with the JDK's {@link HttpURLConnection}.
  *
  * <p>Why not {@code java.net.http.HttpClient}: it starts its own selector and executor threads, which
- * OpenSearch's security manager only allows with {@code modifyArbitraryThread}; the blocking client
+ * OpenSearch 2.x's security manager only allows with {@code modifyArbitraryThread}; the blocking client
  * runs on the calling search thread and needs nothing but the socket permission this plugin's policy
  * grants (connect, resolve), and it keeps connections alive between calls.
  *
  * <p>Deadline: the connect timeout is the whole budget and the read timeout is what is left after
  * connecting, so a call gives up after about {@code timeoutMs}. The bridge itself is told a slightly
  * shorter {@code deadline_ms} ({@link #bridgeDeadlineMs}) so it can still answer with partial scores
- * (nulls) before this side gives up. Network access runs in {@code doPrivileged} because the security
- * manager grants the socket permission to this plugin's own code only.
+ * (nulls) before this side gives up. Network access runs through {@link Privileged} (one per release
+ * line) because OpenSearch grants the socket permission to this plugin's own code only.
  */
 public final class HttpBridgeClient implements ScoreBackend {
 
@@ -87,13 +84,9 @@ public final class HttpBridgeClient implements ScoreBackend {
 
     private Float[] call(URI uri, byte[] body, int expected, long remainingMs, int timeoutMs) throws BridgeException {
         try {
-            return AccessController.doPrivileged((PrivilegedExceptionAction<Float[]>) () -> post(uri, body, expected, remainingMs, timeoutMs));
-        } catch (PrivilegedActionException e) {
-            Throwable cause = e.getException();
-            if (cause instanceof BridgeException) {
-                throw (BridgeException) cause;
-            }
-            throw classify(uri, cause, timeoutMs);
+            return Privileged.run(() -> post(uri, body, expected, remainingMs, timeoutMs));
+        } catch (IOException e) {
+            throw classify(uri, e, timeoutMs);
         }
     }
 

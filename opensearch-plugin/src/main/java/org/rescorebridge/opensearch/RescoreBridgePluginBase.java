@@ -1,6 +1,5 @@
 package org.rescorebridge.opensearch;
 
-import org.opensearch.client.Client;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -9,19 +8,12 @@ import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
-import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
-import org.opensearch.env.Environment;
-import org.opensearch.env.NodeEnvironment;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
-import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
-import org.opensearch.script.ScriptService;
 import org.opensearch.threadpool.ThreadPool;
-import org.opensearch.watcher.ResourceWatcherService;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -29,15 +21,21 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Entry point: registers the {@code cross_encoder} rescorer, the {@code rescore_bridge.*} cluster
- * settings and the stats endpoint. The model never runs in the JVM; it stays behind the bridge.
+ * Everything the plugin does, for every supported OpenSearch release: registers the
+ * {@code cross_encoder} rescorer, the {@code rescore_bridge.*} cluster settings and the stats endpoint.
+ * The model never runs in the JVM; it stays behind the bridge.
+ *
+ * <p>The concrete entry point {@code RescoreBridgePlugin} (named in the plugin descriptor) lives in the
+ * release line's source folder ({@code src/main/opensearch2}, {@code src/main/opensearch3}) because
+ * {@code createComponents} names the node client type, which moved package in 3.0. It only forwards
+ * to {@link #bindToNode}; add node-level wiring there, not in the per-release classes.
  */
-public class RescoreBridgePlugin extends Plugin implements SearchPlugin, ActionPlugin {
+public abstract class RescoreBridgePluginBase extends Plugin implements SearchPlugin, ActionPlugin {
 
     private final BridgeSettings settings;
     private final RescoreBridgeRuntime runtime;
 
-    public RescoreBridgePlugin(Settings nodeSettings) {
+    protected RescoreBridgePluginBase(Settings nodeSettings) {
         this.settings = new BridgeSettings(nodeSettings);
         this.runtime = new RescoreBridgeRuntime(settings, new HttpBridgeClient(settings::current), new RescoreStats());
     }
@@ -47,22 +45,14 @@ public class RescoreBridgePlugin extends Plugin implements SearchPlugin, ActionP
         return List.of(BridgeSettings.ENDPOINTS, BridgeSettings.TIMEOUT_MS);
     }
 
-    @Override
-    public Collection<Object> createComponents(
-        Client client,
-        ClusterService clusterService,
-        ThreadPool threadPool,
-        ResourceWatcherService resourceWatcherService,
-        ScriptService scriptService,
-        NamedXContentRegistry xContentRegistry,
-        Environment environment,
-        NodeEnvironment nodeEnvironment,
-        NamedWriteableRegistry namedWriteableRegistry,
-        IndexNameExpressionResolver indexNameExpressionResolver,
-        Supplier<RepositoriesService> repositoriesServiceSupplier
-    ) {
+    /**
+     * Node start-up, called from {@code createComponents} of the release's entry point: starts from the
+     * cluster-level values of the settings (persistent/transient) and follows their updates.
+     *
+     * @return the components to register with the node (none today)
+     */
+    protected final Collection<Object> bindToNode(ClusterService clusterService, ThreadPool threadPool) {
         ClusterSettings clusterSettings = clusterService.getClusterSettings();
-        // Start from the cluster-level values (persistent/transient) and follow their updates.
         settings.setEndpoints(clusterSettings.get(BridgeSettings.ENDPOINTS));
         settings.setTimeoutMs(clusterSettings.get(BridgeSettings.TIMEOUT_MS));
         clusterSettings.addSettingsUpdateConsumer(BridgeSettings.ENDPOINTS, settings::setEndpoints);
@@ -91,6 +81,7 @@ public class RescoreBridgePlugin extends Plugin implements SearchPlugin, ActionP
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
+        // RestRescoreBridgeStatsAction is per release (its handler method names the node client type).
         return List.of(new RestRescoreBridgeStatsAction(runtime));
     }
 
